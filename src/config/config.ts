@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { loadModelSpec, type ModelSpec } from '../model/manifest.js';
+import { formatIssues } from './format-issues.js';
+
+/** Repository root, found from this file whether it runs from `src/` or `dist/`. */
+export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/**
+ * Workers when neither a flag nor the manifest says: measured on a 2-core box
+ * with `npm run bench` (see bench/RESULTS.md, "workers").
+ */
+export const DEFAULT_WORKERS = 2;
+export const DEFAULT_MAX_BATCH_ROWS = 1024;
+
+/** Each option: its flag, its environment variable, and what it means (for --help). */
+const OPTIONS = {
+  model: { flag: 'model', env: 'GATEWAY_MODEL', help: 'model directory (holds model.json)' },
+  host: { flag: 'host', env: 'HOST', help: 'interface to listen on' },
+  port: { flag: 'port', env: 'PORT', help: 'HTTP port' },
+  workers: { flag: 'workers', env: 'GATEWAY_WORKERS', help: 'Python worker processes (default: manifest, else 2)' },
+  maxBatchRows: { flag: 'max-batch-rows', env: 'GATEWAY_MAX_BATCH_ROWS', help: 'most rows sent to a worker in one batch' },
+  maxRequestRows: { flag: 'max-request-rows', env: 'GATEWAY_MAX_REQUEST_ROWS', help: 'most rows in one request ("instances")' },
+  maxQueueRows: { flag: 'max-queue-rows', env: 'GATEWAY_MAX_QUEUE_ROWS', help: 'rows waiting before new requests are refused with 503' },
+  requestTimeoutMs: { flag: 'request-timeout-ms', env: 'GATEWAY_REQUEST_TIMEOUT_MS', help: 'default deadline of a request (header x-request-timeout overrides)' },
+  bodyLimitBytes: { flag: 'body-limit-bytes', env: 'GATEWAY_BODY_LIMIT_BYTES', help: 'largest accepted request body' },
+  python: { flag: 'python', env: 'GATEWAY_PYTHON', help: 'Python used to create the model virtualenv' },
+  logLevel: { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace' },
+  prepare: { flag: 'prepare', env: 'GATEWAY_PREPARE', help: 'create the virtualenv and train a missing artifact at start (--no-prepare to skip)' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const boolFromString = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const rawConfigSchema = z
+  .strictObject({
+    model: z.string().min(1).default(path.join(PACKAGE_ROOT, 'models', 'census-income')),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: int(0, 65_535).default(8080),
+    workers: int(1, 64).optional(),
+    maxBatchRows: int(1, 65_536).optional(),
+    maxRequestRows: int(1, 1_000_000).default(4096),
+    maxQueueRows: int(1, 10_000_000).default(65_536),
+    requestTimeoutMs: int(1, 3_600_000).default(30_000),
+    bodyLimitBytes: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    python: z.string().min(1).default('python3'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    prepare: boolFromString.default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (c.maxRequestRows > c.maxQueueRows) {
+      ctx.addIssue({ code: 'custom', path: ['maxRequestRows'], message: `must not exceed maxQueueRows (${c.maxQueueRows}), or such a request could never be admitted` });
+    }
+    if (c.maxBatchRows !== undefined && c.maxBatchRows > c.maxQueueRows) {
+      ctx.addIssue({ code: 'custom', path: ['maxBatchRows'], message: `must not exceed maxQueueRows (${c.maxQueueRows})` });
+    }
+  });
+
+type RawConfig = z.infer<typeof rawConfigSchema>;
+
+/** The gateway's whole configuration: validated once, frozen, every field filled. */
+export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'maxBatchRows' | 'model'>> {
+  readonly model: ModelSpec;
+  readonly workers: number;
+  readonly maxBatchRows: number;
+}
+
+/** Flags and environment as one plain object; flags win over the environment. */
+export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): { values: Record<string, unknown>; help: boolean } {
+  const parseOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const option of Object.values(OPTIONS)) {
+    parseOptions[option.flag] = { type: option.flag === 'prepare' ? 'boolean' : 'string' };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: parseOptions, allowNegative: true, strict: true });
+  } catch (error) {
+    throw new ConfigError([{ field: 'arguments', reason: (error as Error).message }]);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    const fromFlag = parsed.values[option.flag];
+    const fromEnv = env[option.env];
+    if (fromFlag !== undefined) values[name] = fromFlag;
+    else if (fromEnv !== undefined && fromEnv !== '') values[name] = fromEnv;
+  }
+  return { values, help: parsed.values.help === true };
+}
+
+function sourceOf(field: string): string {
+  const option = OPTIONS[field.split(/[.[]/)[0] as OptionName];
+  return option ? `${field} (--${option.flag} / ${option.env})` : field;
+}
+
+/** Validates options and loads the model manifest; throws {@link ConfigError} naming each bad option. */
+export async function loadConfig(values: Record<string, unknown>): Promise<GatewayConfig> {
+  const parsed = rawConfigSchema.safeParse(values);
+  if (!parsed.success) {
+    throw new ConfigError(formatIssues(parsed.error.issues).map((i) => ({ field: sourceOf(i.field), reason: i.reason })));
+  }
+  const raw = parsed.data;
+  const model = await loadModelSpec(raw.model);
+  return Object.freeze({
+    ...raw,
+    model,
+    workers: raw.workers ?? model.manifest.workers ?? DEFAULT_WORKERS,
+    maxBatchRows: raw.maxBatchRows ?? model.manifest.batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+  });
+}
+
+/** Text for `--help`. */
+export function helpText(): string {
+  const lines = ['Usage: npm start -- [options]', '', 'Options (flag, environment variable):'];
+  for (const option of Object.values(OPTIONS)) {
+    lines.push(`  --${option.flag.padEnd(20)} ${option.env.padEnd(28)} ${option.help}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,13 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * The one root logger; components take `logger.child({ component })`.
+ * JSON lines by default, readable lines when a person watches a terminal.
+ */
+export function createLogger(level: string, pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json'): Logger {
+  return pino({
+    level,
+    base: { pid: process.pid },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  });
+}

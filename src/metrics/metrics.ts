@@ -1,0 +1,96 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Source = 'http' | 'kafka';
+
+/** What the gauges read at scrape time. */
+export interface MetricsProbe {
+  queuedRows(): number;
+  inFlightBatches(): number;
+  readyWorkers(): number;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
+const ROW_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+
+/**
+ * Every Prometheus series the gateway exports, labelled by model. Gauges are
+ * read when scraped rather than updated on the hot path.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration: Histogram<'model' | 'source' | 'code'>;
+  readonly queueWait: Histogram<'model'>;
+  readonly batchRows: Histogram<'model'>;
+  readonly batchDuration: Histogram<'model' | 'outcome'>;
+  readonly rowsTotal: Counter<'model' | 'source'>;
+  readonly expiredTotal: Counter<'model'>;
+  readonly shedTotal: Counter<'model' | 'reason'>;
+  readonly workerRestarts: Counter<'model'>;
+
+  constructor(readonly model: string, probe: MetricsProbe) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
+    this.requestDuration = new Histogram({
+      name: 'gateway_request_duration_seconds',
+      help: 'Time from accepting a prediction request to its answer',
+      labelNames: ['model', 'source', 'code'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: 'gateway_queue_wait_seconds',
+      help: 'Time a request waited in the queue before its first rows went to a worker',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.batchRows = new Histogram({
+      name: 'gateway_batch_rows',
+      help: 'Rows per batch sent to a worker',
+      labelNames: ['model'],
+      buckets: ROW_BUCKETS,
+      registers,
+    });
+    this.batchDuration = new Histogram({
+      name: 'gateway_batch_duration_seconds',
+      help: 'Round trip of one batch through a worker',
+      labelNames: ['model', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.rowsTotal = new Counter({ name: 'gateway_rows_total', help: 'Rows accepted for prediction', labelNames: ['model', 'source'], registers });
+    this.expiredTotal = new Counter({ name: 'gateway_expired_requests_total', help: 'Requests whose deadline passed before they reached the model', labelNames: ['model'], registers });
+    this.shedTotal = new Counter({ name: 'gateway_shed_requests_total', help: 'Requests refused at admission', labelNames: ['model', 'reason'], registers });
+    this.workerRestarts = new Counter({ name: 'gateway_worker_restarts_total', help: 'Python workers restarted after they exited', labelNames: ['model'], registers });
+    new Gauge({
+      name: 'gateway_queue_depth_rows',
+      help: 'Rows waiting for a worker',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.set({ model }, probe.queuedRows());
+      },
+    });
+    new Gauge({
+      name: 'gateway_batches_in_flight',
+      help: 'Batches sent to workers and not yet answered',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.set({ model }, probe.inFlightBatches());
+      },
+    });
+    new Gauge({
+      name: 'gateway_workers_ready',
+      help: 'Python workers ready for batches',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.set({ model }, probe.readyWorkers());
+      },
+    });
+    // Initialise zero-valued series so dashboards see them before the first event.
+    this.workerRestarts.inc({ model }, 0);
+    this.expiredTotal.inc({ model }, 0);
+  }
+}

@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ManifestError } from '../errors.js';
+import { formatIssues } from '../config/format-issues.js';
+
+/** Manifest file name inside a model directory. */
+export const MANIFEST_FILE = 'model.json';
+
+/** The subset of JSON Schema a model may use to describe one field. */
+const fieldSchema = z
+  .strictObject({
+    type: z.enum(['integer', 'number', 'string', 'boolean']),
+    description: z.string().optional(),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    exclusiveMinimum: z.number().optional(),
+    exclusiveMaximum: z.number().optional(),
+    minLength: z.int().nonnegative().optional(),
+    maxLength: z.int().nonnegative().optional(),
+    pattern: z.string().optional(),
+    enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    nullable: z.boolean().optional(),
+  })
+  .superRefine((field, ctx) => {
+    const numeric = field.type === 'integer' || field.type === 'number';
+    for (const key of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'] as const) {
+      if (field[key] !== undefined && !numeric) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `only applies to numbers, not ${field.type}` });
+      }
+    }
+    for (const key of ['minLength', 'maxLength', 'pattern'] as const) {
+      if (field[key] !== undefined && field.type !== 'string') {
+        ctx.addIssue({ code: 'custom', path: [key], message: `only applies to strings, not ${field.type}` });
+      }
+    }
+    if (field.pattern !== undefined) {
+      try {
+        new RegExp(field.pattern, 'u');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${String(error)}` });
+      }
+    }
+  });
+
+export type FieldSchema = z.infer<typeof fieldSchema>;
+
+const objectSchema = z
+  .strictObject({
+    type: z.literal('object'),
+    description: z.string().optional(),
+    properties: z.record(z.string().min(1), fieldSchema),
+    required: z.array(z.string()).default([]),
+  })
+  .superRefine((object, ctx) => {
+    object.required.forEach((name, index) => {
+      if (!(name in object.properties)) {
+        ctx.addIssue({ code: 'custom', path: ['required', index], message: `"${name}" is not in properties` });
+      }
+    });
+    if (Object.keys(object.properties).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['properties'], message: 'must declare at least one field' });
+    }
+  });
+
+export type ObjectSchema = z.infer<typeof objectSchema>;
+
+const manifestSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+  version: z.string().min(1),
+  description: z.string().default(''),
+  /** Python module in the model directory with `predict(rows)` and an optional `load(model_dir)`. */
+  handler: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name'),
+  /** pip requirements file, relative to the model directory. */
+  requirements: z.string().optional(),
+  /** Artifact the handler loads; when it is missing and `train` is set, the gateway trains first. */
+  artifact: z.string().optional(),
+  /** Python script that writes `artifact`, run with the model's virtualenv. */
+  train: z.string().optional(),
+  input: objectSchema,
+  output: objectSchema,
+  /** One valid input row, shown in the API docs. */
+  example: z.record(z.string(), z.unknown()).optional(),
+  batching: z.strictObject({ maxBatchRows: z.int().min(1).max(65_536).optional() }).default({}),
+  workers: z.int().min(1).max(64).optional(),
+});
+
+export type Manifest = Readonly<z.infer<typeof manifestSchema>>;
+
+/** A model directory with its parsed manifest. */
+export interface ModelSpec {
+  readonly dir: string;
+  readonly manifest: Manifest;
+}
+
+/** Reads and validates `<dir>/model.json`; throws {@link ManifestError} naming the bad field. */
+export async function loadModelSpec(dir: string): Promise<ModelSpec> {
+  const absolute = path.resolve(dir);
+  const file = path.join(absolute, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ManifestError(file, 'cannot be read (is --model a model directory?)', { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(file, `is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ManifestError(file, formatIssues(parsed.error.issues).map((i) => `${i.field}: ${i.reason}`).join('; '));
+  }
+  return Object.freeze({ dir: absolute, manifest: Object.freeze(parsed.data) });
+}

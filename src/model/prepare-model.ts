@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import { PrepareError } from '../errors.js';
+import type { ModelSpec } from './manifest.js';
+
+export interface PrepareOptions {
+  readonly spec: ModelSpec;
+  /** Python that creates the virtualenv. */
+  readonly python: string;
+  /** The gateway's own Python requirements (the worker package's). */
+  readonly workerRequirements: string;
+  /** More requirement files, e.g. the test tools. */
+  readonly extraRequirements?: readonly string[];
+  readonly logger: Logger;
+}
+
+/** Where a model's virtualenv lives and the Python inside it. */
+export function venvPython(spec: ModelSpec): string {
+  return path.join(spec.dir, '.venv', 'bin', 'python');
+}
+
+const STAMP_FILE = '.gateway-installed';
+
+/**
+ * Makes a model directory runnable, idempotently: a virtualenv at
+ * `<model>/.venv` holding the worker's and the model's requirements, and the
+ * model artifact, trained by the manifest's `train` script when missing.
+ * Returns the virtualenv's Python.
+ */
+export async function prepareModel(options: PrepareOptions): Promise<string> {
+  const { spec, logger } = options;
+  const python = venvPython(spec);
+  const venvDir = path.dirname(path.dirname(python));
+  const files = [options.workerRequirements, ...(options.extraRequirements ?? [])];
+  if (spec.manifest.requirements) files.push(path.join(spec.dir, spec.manifest.requirements));
+
+  if (!existsSync(python)) {
+    logger.info({ venv: venvDir }, `creating virtualenv for ${spec.manifest.name}`);
+    await run(options.python, ['-m', 'venv', venvDir], spec.dir, logger, 'create the virtualenv');
+  }
+
+  // A file is installed when its content hash is in the stamp; a changed file reinstalls.
+  const stampPath = path.join(venvDir, STAMP_FILE);
+  const stamp = existsSync(stampPath) ? new Set((await readFile(stampPath, 'utf8')).split('\n').filter(Boolean)) : new Set<string>();
+  const hashes = await Promise.all(files.map(async (file) => `${await hashFile(file)} ${path.resolve(file)}`));
+  const missing = files.filter((_, i) => !stamp.has(hashes[i]!));
+  if (missing.length > 0) {
+    logger.info({ requirements: missing }, 'installing Python requirements (first run only; this can take a few minutes)');
+    const args = ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off'];
+    for (const file of missing) args.push('-r', file);
+    await run(python, args, spec.dir, logger, 'install the Python requirements');
+    for (const hash of hashes) stamp.add(hash);
+    await writeFile(stampPath, [...stamp].join('\n') + '\n');
+  }
+
+  const { artifact, train } = spec.manifest;
+  if (artifact !== undefined && !existsSync(path.join(spec.dir, artifact))) {
+    if (train === undefined) {
+      throw new PrepareError(`model artifact ${path.join(spec.dir, artifact)} is missing and the manifest names no "train" script`);
+    }
+    logger.info({ script: train }, `artifact ${artifact} is missing: training ${spec.manifest.name} (first run only)`);
+    await run(python, [path.join(spec.dir, train)], spec.dir, logger, `train the model with ${train}`);
+    if (!existsSync(path.join(spec.dir, artifact))) {
+      throw new PrepareError(`${train} finished but did not write ${artifact}`);
+    }
+  }
+  return python;
+}
+
+async function hashFile(file: string): Promise<string> {
+  try {
+    return createHash('sha256').update(await readFile(file)).digest('hex').slice(0, 16);
+  } catch (error) {
+    throw new PrepareError(`requirements file ${file} cannot be read`, { cause: error });
+  }
+}
+
+/** Runs a command, its output streamed to the log line by line so progress is visible. */
+function run(command: string, args: readonly string[], cwd: string, logger: Logger, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        tail.push(line);
+        if (tail.length > 10) tail.shift();
+        if (line.trim() !== '') logger.info(line);
+      });
+    }
+    child.once('error', (error) => {
+      reject(new PrepareError(`cannot ${what}: ${command} could not be started (${error.message})`, { cause: error }));
+    });
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new PrepareError(`cannot ${what}: ${command} ${args.join(' ')} exited with ${signal ?? code}; last output: ${tail.join(' | ')}`));
+    });
+  });
+}

@@ -1,0 +1,233 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { GatewayError, ModelError, ProtocolError, WorkerExitedError, WorkerStartError } from '../errors.js';
+import type { Result, Row } from '../model/row-schema.js';
+import { FrameReader } from '../protocol/frame-reader.js';
+import { asError, asReady, decodePayload, encodeFrame, FrameKind, type ReadyMessage } from '../protocol/messages.js';
+
+export interface PythonWorkerOptions {
+  /** Slot in the pool; stays the same across restarts of that slot. */
+  readonly slot: number;
+  /** The model virtualenv's Python. */
+  readonly python: string;
+  readonly modelDir: string;
+  /** Folder holding the `gateway_worker` package. */
+  readonly pythonPath: string;
+  readonly logger: Logger;
+}
+
+export type WorkerState = 'starting' | 'ready' | 'stopping' | 'exited';
+
+export interface WorkerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+interface InFlightBatch {
+  readonly rows: number;
+  readonly resolve: (results: Result[]) => void;
+  readonly reject: (error: GatewayError) => void;
+}
+
+const STDERR_TAIL_LINES = 20;
+const MAX_BATCH_ID = 0xffff_ffff;
+
+/**
+ * One Python worker process and the batches it is running. Requests go out on
+ * fd 3 and answers come back on fd 4, so the model's own prints (fd 1, 2) never
+ * touch the protocol; they are forwarded to the log.
+ */
+export class PythonWorker {
+  readonly slot: number;
+  /** Resolves once the handler is loaded; rejects with {@link WorkerStartError} otherwise. */
+  readonly started: Promise<ReadyMessage>;
+  /** Resolves when the process has exited, for whatever reason. */
+  readonly exited: Promise<WorkerExit>;
+
+  #child: ChildProcess;
+  #requests: Writable;
+  #reader = new FrameReader();
+  #inFlight = new Map<number, InFlightBatch>();
+  #nextId = 1;
+  #state: WorkerState = 'starting';
+  #stderrTail: string[] = [];
+  #loadFailure: string | undefined;
+  #logger: Logger;
+  #readyAt = 0;
+
+  constructor(options: PythonWorkerOptions) {
+    this.slot = options.slot;
+    this.#logger = options.logger;
+    this.#child = spawn(options.python, ['-u', '-m', 'gateway_worker', '--model-dir', options.modelDir], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONPATH: joinPythonPath(options.pythonPath, process.env.PYTHONPATH) },
+    });
+    this.#requests = this.#child.stdio[3] as Writable;
+    const responses = this.#child.stdio[4] as Readable;
+
+    let onReady!: (message: ReadyMessage) => void;
+    let onStartFailure!: (error: WorkerStartError) => void;
+    this.started = new Promise((resolve, reject) => {
+      onReady = resolve;
+      onStartFailure = reject;
+    });
+    // A start failure that nobody awaits (e.g. a restart) must not crash the process.
+    this.started.catch(() => undefined);
+
+    this.exited = new Promise((resolve) => {
+      let spawnError: Error | undefined;
+      this.#child.once('error', (error) => {
+        spawnError = error;
+      });
+      this.#child.once('close', (code, signal) => {
+        const wasReady = this.#state !== 'starting';
+        this.#state = 'exited';
+        const how = signal ? `signal ${signal}` : `code ${code}`;
+        if (!wasReady) {
+          const reason = this.#loadFailure ?? spawnError?.message ?? `exited with ${how} before it was ready${this.#tail()}`;
+          onStartFailure(new WorkerStartError(`worker ${this.slot} failed to start: ${reason}`));
+        }
+        this.#failInFlight(new WorkerExitedError(`worker ${this.slot} (pid ${this.pid}) exited with ${how} while running this batch`));
+        resolve({ code, signal });
+      });
+    });
+
+    responses.on('data', (chunk: Buffer) => this.#onBytes(chunk, onReady));
+    // EPIPE when the child died mid-write: the 'close' handler reports it.
+    this.#requests.on('error', () => undefined);
+    this.#forwardLines(this.#child.stdout!, 'info');
+    this.#forwardLines(this.#child.stderr!, 'warn');
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** Batches sent and not yet answered. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Milliseconds since the worker became ready (0 if never). */
+  uptimeMs(now = performance.now()): number {
+    return this.#readyAt === 0 ? 0 : now - this.#readyAt;
+  }
+
+  /** Sends one batch; resolves with one result per row, in order. */
+  run(rows: readonly Row[]): Promise<Result[]> {
+    if (this.#state !== 'ready') {
+      return Promise.reject(new WorkerExitedError(`worker ${this.slot} is ${this.#state}`));
+    }
+    const id = this.#nextId;
+    this.#nextId = id === MAX_BATCH_ID ? 1 : id + 1;
+    return new Promise((resolve, reject) => {
+      this.#inFlight.set(id, { rows: rows.length, resolve, reject });
+      const [header, body] = encodeFrame(FrameKind.PREDICT, id, rows);
+      this.#requests.cork();
+      this.#requests.write(header);
+      this.#requests.write(body);
+      this.#requests.uncork();
+    });
+  }
+
+  /** Closes the request pipe (the worker exits after its current batch); kills it after `graceMs`. */
+  async stop(graceMs: number): Promise<WorkerExit> {
+    if (this.#state === 'exited') return this.exited;
+    this.#state = 'stopping';
+    this.#requests.end();
+    const timer = setTimeout(() => this.kill(), graceMs);
+    timer.unref();
+    const exit = await this.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.#state !== 'exited') this.#child.kill(signal);
+  }
+
+  #onBytes(chunk: Buffer, onReady: (message: ReadyMessage) => void): void {
+    let frames;
+    try {
+      frames = this.#reader.push(chunk);
+    } catch (error) {
+      this.#logger.error({ err: error }, 'protocol violation from worker; replacing it');
+      this.kill();
+      return;
+    }
+    for (const frame of frames) {
+      try {
+        this.#onFrame(frame.kind, frame.id, decodePayload(frame), onReady);
+      } catch (error) {
+        const reason = error instanceof ProtocolError ? error : new ProtocolError('bad frame', { cause: error });
+        this.#logger.error({ err: reason }, 'protocol violation from worker; replacing it');
+        this.#inFlight.get(frame.id)?.reject(reason);
+        this.#inFlight.delete(frame.id);
+        this.kill();
+        return;
+      }
+    }
+  }
+
+  #onFrame(kind: number, id: number, payload: unknown, onReady: (message: ReadyMessage) => void): void {
+    if (kind === FrameKind.READY) {
+      const ready = asReady(payload);
+      this.#state = 'ready';
+      this.#readyAt = performance.now();
+      this.#logger.debug({ pid: ready.pid, model: ready.model, version: ready.version }, 'worker ready');
+      onReady(ready);
+      return;
+    }
+    if (kind === FrameKind.ERROR && id === 0) {
+      const error = asError(payload);
+      this.#loadFailure = `${error.code}: ${error.message}`;
+      return;
+    }
+    const batch = this.#inFlight.get(id);
+    if (!batch) throw new ProtocolError(`answer for unknown batch ${id}`);
+    this.#inFlight.delete(id);
+    if (kind === FrameKind.RESULT) {
+      if (!Array.isArray(payload) || payload.length !== batch.rows) {
+        batch.reject(new ModelError('RESULT_LENGTH', `the model returned ${Array.isArray(payload) ? payload.length : 'no list of'} results for ${batch.rows} rows`));
+        return;
+      }
+      batch.resolve(payload as Result[]);
+    } else if (kind === FrameKind.ERROR) {
+      const error = asError(payload);
+      batch.reject(new ModelError(error.code, error.message));
+    } else {
+      throw new ProtocolError(`unexpected frame kind ${kind}`);
+    }
+  }
+
+  #failInFlight(error: GatewayError): void {
+    const batches = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    for (const batch of batches) batch.reject(error);
+  }
+
+  #forwardLines(stream: Readable, level: 'info' | 'warn'): void {
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (level === 'warn') {
+        this.#stderrTail.push(line);
+        if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
+      }
+      this.#logger[level]({ stream: level === 'warn' ? 'stderr' : 'stdout' }, line);
+    });
+  }
+
+  #tail(): string {
+    return this.#stderrTail.length === 0 ? '' : `; stderr: ${this.#stderrTail.slice(-5).join(' | ')}`;
+  }
+}
+
+function joinPythonPath(first: string, rest: string | undefined): string {
+  return rest ? `${first}:${rest}` : first;
+}

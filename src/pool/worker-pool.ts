@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import { WorkerStartError } from '../errors.js';
+import type { BatchWorker, WorkerSource } from '../engine/batcher.js';
+import { leastInFlight } from './least-in-flight.js';
+import { PythonWorker, type PythonWorkerOptions } from './python-worker.js';
+import { restartBackoffMs } from './restart-backoff.js';
+
+export interface WorkerPoolOptions {
+  readonly size: number;
+  readonly worker: Omit<PythonWorkerOptions, 'slot' | 'logger'>;
+  readonly logger: Logger;
+  /** Called whenever a worker becomes ready, so queued work can go to it. */
+  readonly onWorkerReady?: () => void;
+  readonly onWorkerRestart?: (slot: number) => void;
+  /** A worker that stayed up this long resets its slot's backoff. */
+  readonly stableAfterMs?: number;
+  readonly stopGraceMs?: number;
+}
+
+// One batch per worker: a second batch queued at the worker would wait there
+// anyway, while waiting here lets it grow into a bigger batch.
+const MAX_IN_FLIGHT_PER_WORKER = 1;
+
+/**
+ * N Python workers: started together, each restarted with backoff when it exits.
+ */
+export class WorkerPool implements WorkerSource {
+  #options: WorkerPoolOptions;
+  #workers: (PythonWorker | undefined)[];
+  #failures: number[];
+  #restartTimers = new Set<NodeJS.Timeout>();
+  #stopping = false;
+  #lastStartError: WorkerStartError | undefined;
+  #restarts = 0;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#options = options;
+    this.#workers = new Array<PythonWorker | undefined>(options.size).fill(undefined);
+    this.#failures = new Array<number>(options.size).fill(0);
+  }
+
+  /** Starts every worker; rejects with the first {@link WorkerStartError} (and stops the rest). */
+  async start(): Promise<void> {
+    const started = this.#workers.map((_, slot) => this.#spawn(slot).started);
+    try {
+      await Promise.all(started);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** The least-loaded ready worker with room for a batch, if any. */
+  pick(): BatchWorker | undefined {
+    return leastInFlight(this.#workers, MAX_IN_FLIGHT_PER_WORKER);
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  get readyCount(): number {
+    return this.#workers.filter((w) => w?.state === 'ready').length;
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Why no worker is ready, when that is the case. */
+  get lastStartError(): WorkerStartError | undefined {
+    return this.#lastStartError;
+  }
+
+  get pids(): number[] {
+    return this.#workers.flatMap((w) => (w?.pid === undefined ? [] : [w.pid]));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const timer of this.#restartTimers) clearTimeout(timer);
+    this.#restartTimers.clear();
+    const grace = this.#options.stopGraceMs ?? 5_000;
+    await Promise.all(this.#workers.map((w) => w?.stop(grace)));
+  }
+
+  #spawn(slot: number): PythonWorker {
+    const logger = this.#options.logger.child({ worker: slot });
+    const worker = new PythonWorker({ ...this.#options.worker, slot, logger });
+    this.#workers[slot] = worker;
+    worker.started.then(
+      (ready) => {
+        this.#lastStartError = undefined;
+        logger.info({ pid: ready.pid }, 'worker ready');
+        this.#options.onWorkerReady?.();
+      },
+      (error: WorkerStartError) => {
+        this.#lastStartError = error;
+      },
+    );
+    void worker.exited.then((exit) => {
+      if (this.#stopping) return;
+      const stable = worker.uptimeMs() >= (this.#options.stableAfterMs ?? 10_000);
+      this.#failures[slot] = stable ? 0 : this.#failures[slot]! + 1;
+      const delay = restartBackoffMs(Math.max(0, this.#failures[slot]! - 1));
+      logger.warn({ pid: worker.pid, code: exit.code, signal: exit.signal, restartInMs: delay }, 'worker exited; restarting');
+      const timer = setTimeout(() => {
+        this.#restartTimers.delete(timer);
+        if (this.#stopping) return;
+        this.#restarts += 1;
+        this.#options.onWorkerRestart?.(slot);
+        this.#spawn(slot);
+      }, delay);
+      this.#restartTimers.add(timer);
+    });
+    return worker;
+  }
+}

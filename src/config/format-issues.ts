@@ -34,9 +34,11 @@ function describe(value: unknown): string {
 
 function reasonOf(issue: IssueLike): string {
   switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined && /received undefined/.test(issue.message)) return 'is required';
-      return `must be ${String(issue.expected)}, got ${issue.input === undefined ? 'something else' : describe(issue.input)}`;
+    case 'invalid_type': {
+      const received = /received (\w+)/.exec(issue.message)?.[1] ?? (issue.input === undefined ? undefined : describe(issue.input));
+      if (received === 'undefined') return 'is required';
+      return `must be ${String(issue.expected)}${received ? `, got ${received}` : ''}`;
+    }
     case 'too_small': {
       const op = issue.inclusive === false ? '>' : '>=';
       if (issue.origin === 'string') return `must be at least ${String(issue.minimum)} characters long`;

@@ -19,8 +19,9 @@ export interface ErrorMessage {
 export const PROTOCOL_VERSION = 1;
 
 // Plain MessagePack only: msgpackr's record extension would be smaller but
-// Python's msgpack could not read it.
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, encodeUndefinedAsNil: true });
+// Python's msgpack could not read it. variableMapSize picks fixmap/map16/map32 by
+// size, as Python does, so both sides produce the same bytes (protocol/fixtures.json).
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, encodeUndefinedAsNil: true, variableMapSize: true });
 
 /** A whole frame as header + payload buffers, ready for a corked write. */
 export function encodeFrame(kind: FrameKind, id: number, payload: unknown): [Buffer, Buffer] {

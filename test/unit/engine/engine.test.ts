@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../../src/engine/engine.js';
+import { NotReadyError, QueueFullError, ShuttingDownError } from '../../../src/errors.js';
+import { FakePool } from '../../helpers/fake-worker.js';
+import { flush } from '../../helpers/flush.js';
+
+const opts = { timeoutMs: 10_000, source: 'http' } as const;
+
+describe('Engine admission', () => {
+  it('refuses at once with QueueFullError when the rows would overflow the queue', async () => {
+    const pool = new FakePool(1);
+    const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 10, workers: pool });
+    void engine.submit([{}], opts); // at the worker
+    void engine.submit(Array.from({ length: 8 }, () => ({})), opts); // queued: 8
+    const refused = await engine.submit([{}, {}, {}], opts).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(QueueFullError);
+    expect((refused as QueueFullError).retryAfterSeconds).toBeGreaterThan(0);
+    // Still room for two rows.
+    void engine.submit([{}, {}], opts);
+    expect(engine.queuedRows).toBe(10);
+  });
+
+  it('refuses with NotReadyError naming the start failure when no worker is ready', async () => {
+    const pool = new FakePool(1);
+    pool.readyCount = 0;
+    pool.lastStartError = new Error('LOAD_FAILED: No module named sklearn');
+    const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 10, workers: pool });
+    const refused = await engine.submit([{}], opts).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NotReadyError);
+    expect((refused as Error).message).toMatch(/No module named sklearn/);
+  });
+
+  it('answers everything accepted before close() resolves, and refuses new work', async () => {
+    const pool = new FakePool(1);
+    const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 100, workers: pool });
+    const a = engine.submit([{ n: 1 }], opts);
+    const b = engine.submit([{ n: 2 }], opts);
+    let closed = false;
+    const closing = engine.close().then(() => (closed = true));
+    await expect(engine.submit([{}], opts)).rejects.toBeInstanceOf(ShuttingDownError);
+    pool.workers[0]!.finish();
+    await flush();
+    expect(closed).toBe(false);
+    pool.workers[0]!.finish();
+    await closing;
+    await expect(a).resolves.toHaveLength(1);
+    await expect(b).resolves.toHaveLength(1);
+  });
+});

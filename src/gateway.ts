@@ -32,10 +32,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         spec,
         python: config.python,
         workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
+        workerPython: config.workerPython,
         logger: logger.child({ component: 'prepare' }),
       })
-    : venvPython(spec);
-  if (!existsSync(python)) {
+    : (config.workerPython ?? venvPython(spec));
+  if (config.workerPython === undefined && !existsSync(python)) {
     throw new PrepareError(`${python} does not exist: start without --no-prepare once to create the model's virtualenv`);
   }
 

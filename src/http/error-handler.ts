@@ -38,7 +38,7 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
 export function errorHandler(bodyLimit: number) {
   return function handle(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const gatewayError = toGatewayError(error, bodyLimit);
-    if (gatewayError.statusCode >= 500 && !gatewayError.retriable) {
+    if (gatewayError.statusCode === 500) {
       request.log.error({ err: error, code: gatewayError.code }, gatewayError.message);
     } else {
       request.log.debug({ code: gatewayError.code }, gatewayError.message);

@@ -16,6 +16,8 @@ export interface PrepareOptions {
   readonly workerRequirements: string;
   /** More requirement files, e.g. the test tools. */
   readonly extraRequirements?: readonly string[];
+  /** A Python environment the user manages: no virtualenv is created or changed. */
+  readonly workerPython?: string | undefined;
   readonly logger: Logger;
 }
 
@@ -33,6 +35,13 @@ const STAMP_FILE = '.gateway-installed';
  * Returns the virtualenv's Python.
  */
 export async function prepareModel(options: PrepareOptions): Promise<string> {
+  const { spec, logger } = options;
+  const python = options.workerPython ?? (await prepareVenv(options));
+  await prepareArtifact(spec, python, logger);
+  return python;
+}
+
+async function prepareVenv(options: PrepareOptions): Promise<string> {
   const { spec, logger } = options;
   const python = venvPython(spec);
   const venvDir = path.dirname(path.dirname(python));
@@ -57,7 +66,10 @@ export async function prepareModel(options: PrepareOptions): Promise<string> {
     for (const hash of hashes) stamp.add(hash);
     await writeFile(stampPath, [...stamp].join('\n') + '\n');
   }
+  return python;
+}
 
+async function prepareArtifact(spec: ModelSpec, python: string, logger: Logger): Promise<void> {
   const { artifact, train } = spec.manifest;
   if (artifact !== undefined && !existsSync(path.join(spec.dir, artifact))) {
     if (train === undefined) {
@@ -69,7 +81,6 @@ export async function prepareModel(options: PrepareOptions): Promise<string> {
       throw new PrepareError(`${train} finished but did not write ${artifact}`);
     }
   }
-  return python;
 }
 
 async function hashFile(file: string): Promise<string> {

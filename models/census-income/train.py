@@ -1,0 +1,81 @@
+"""Train the census-income pipeline and write artifacts/model.joblib.
+
+Run from any directory: `python models/census-income/train.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import joblib
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from features import CATEGORICAL, NUMERIC, read_split
+
+MODEL_DIR = Path(__file__).resolve().parent
+DATA_DIR = MODEL_DIR / "data"
+ARTIFACT = MODEL_DIR / "artifacts" / "model.joblib"
+MIN_ACCURACY = 0.84
+
+
+def build_pipeline() -> Pipeline:
+    encode = ColumnTransformer(
+        [
+            # Dense output: about 100 columns is small, and the forest fits
+            # ~4x faster and predicts a little faster than on a sparse matrix.
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+            ("numeric", "passthrough", NUMERIC),
+        ]
+    )
+    forest = RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=1)
+    return Pipeline([("encode", encode), ("forest", forest)])
+
+
+def save_atomically(obj: object, path: Path) -> None:
+    # A worker starting mid-training must find either the old artifact or the
+    # new one, never a half-written file.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            # mkstemp creates the file 0600; the gateway may run as another user.
+            os.fchmod(file.fileno(), 0o644)
+            joblib.dump(obj, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main() -> int:
+    print("reading data...", flush=True)
+    x_train, y_train = read_split(DATA_DIR / "adult.data")
+    x_test, y_test = read_split(DATA_DIR / "adult.test")
+
+    print(f"training on {len(x_train)} rows...", flush=True)
+    started = time.perf_counter()
+    pipeline = build_pipeline().fit(x_train, y_train)
+    print(f"trained in {time.perf_counter() - started:.1f} s", flush=True)
+
+    accuracy = float((pipeline.predict(x_test) == y_test).mean())
+    print(f"test accuracy: {accuracy:.4f} on {len(x_test)} rows", flush=True)
+    if accuracy < MIN_ACCURACY:
+        print(f"accuracy below {MIN_ACCURACY}; artifact not written", file=sys.stderr)
+        return 1
+
+    save_atomically(pipeline, ARTIFACT)
+    print(f"wrote {ARTIFACT.relative_to(MODEL_DIR)} ({ARTIFACT.stat().st_size / 1e6:.0f} MB)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { Pool } from 'undici';
+import { loadConfig } from '../../src/config/config.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/logger.js';
+import { CENSUS_MODEL_DIR, ROOT } from './paths.js';
+
+export const TOY_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'toy');
+export const BROKEN_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'broken');
+/** The example model's virtualenv (made by global setup); toy models borrow it. */
+export const CENSUS_PYTHON = path.join(CENSUS_MODEL_DIR, '.venv', 'bin', 'python');
+
+export interface TestGateway {
+  readonly gateway: Gateway;
+  readonly url: string;
+  readonly http: Pool;
+  close(): Promise<void>;
+}
+
+/** A real gateway with real Python workers, listening on a free loopback port. */
+export async function startTestGateway(options: Record<string, unknown> = {}): Promise<TestGateway> {
+  const config = await loadConfig({ model: CENSUS_MODEL_DIR, workerPython: CENSUS_PYTHON, prepare: false, logLevel: process.env.TEST_LOG_LEVEL ?? 'fatal', ...options });
+  const gateway = await startGateway(config, createLogger(config.logLevel, false));
+  await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = gateway.app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const url = `http://127.0.0.1:${address.port}`;
+  const http = new Pool(url, { connections: 64, pipelining: 1 });
+  return {
+    gateway,
+    url,
+    http,
+    async close() {
+      await http.close();
+      await gateway.close();
+    },
+  };
+}
+
+export interface JsonResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: unknown;
+}
+
+/** POSTs a body (object → JSON) and parses the JSON answer. */
+export async function post(http: Pool, pathname: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  const response = await http.request({
+    method: 'POST',
+    path: pathname,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+export async function get(http: Pool, pathname: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  const response = await http.request({ method: 'GET', path: pathname });
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+}

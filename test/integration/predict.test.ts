@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../src/model/row-schema.js';
+import { readAdult, type LabelledRow } from '../helpers/adult.js';
+import { CENSUS_PYTHON, get, post, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { CENSUS_MODEL_DIR } from '../helpers/paths.js';
+import { referencePredictions } from '../helpers/reference.js';
+
+const CONCURRENCY = 64;
+
+/** Runs `task(i)` for i in 0..n with `lanes` calls in flight at any time. */
+async function inParallel(n: number, lanes: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await task(next++);
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
+
+/** `gateway_batch_rows` histogram: total batches and batches of one row. */
+function batchRowsHistogram(metrics: string): { count: number; single: number } {
+  const value = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? Number.NaN);
+  return {
+    count: value(/^gateway_batch_rows_count\{model="census-income"\} (\d+)/m),
+    single: value(/^gateway_batch_rows_bucket\{le="1",model="census-income"\} (\d+)/m),
+  };
+}
+
+describe('census-income through the gateway, every row of adult.test', () => {
+  let gw: TestGateway;
+  let data: LabelledRow[];
+  let expected: Result[];
+
+  beforeAll(async () => {
+    data = readAdult('adult.test');
+    [gw, expected] = await Promise.all([
+      startTestGateway({ workers: 2 }),
+      referencePredictions(CENSUS_PYTHON, CENSUS_MODEL_DIR, data.map((d) => d.row)),
+    ]);
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('has the whole test split to work with', () => {
+    expect(data).toHaveLength(16_281);
+    expect(expected).toHaveLength(16_281);
+  });
+
+  it(`answers ${CONCURRENCY} concurrent single-row requests each with exactly its own in-process prediction`, async () => {
+    const answers = new Array<unknown>(data.length);
+    await inParallel(data.length, CONCURRENCY, async (i) => {
+      const response = await post(gw.http, '/predict', data[i]!.row);
+      answers[i] = response.status === 200 ? response.body : response;
+    });
+    const mismatches = answers.flatMap((answer, i) => (JSON.stringify(answer) === JSON.stringify(expected[i]) ? [] : [{ row: i, answer, expected: expected[i] }]));
+    expect(mismatches.slice(0, 5)).toEqual([]);
+
+    // Concurrency made batches: rows shared worker round trips.
+    const { count, single } = batchRowsHistogram((await get(gw.http, '/metrics')).text);
+    expect(count).toBeLessThan(data.length);
+    expect(single).toBeLessThan(count);
+  });
+
+  it('gives identical results through {"instances": [...]}, in order', async () => {
+    const chunk = 1000;
+    const answers: unknown[] = [];
+    const requests = [];
+    for (let start = 0; start < data.length; start += chunk) {
+      requests.push(post(gw.http, '/predict', { instances: data.slice(start, start + chunk).map((d) => d.row) }));
+    }
+    for (const response of await Promise.all(requests)) {
+      expect(response.status).toBe(200);
+      answers.push(...(response.body as { predictions: unknown[] }).predictions);
+    }
+    expect(answers).toEqual(expected);
+  });
+
+  it('predicts adult.test with accuracy of at least 0.84', () => {
+    const correct = expected.filter((result, i) => result.income === data[i]!.label).length;
+    expect(correct / data.length).toBeGreaterThanOrEqual(0.84);
+    for (const result of expected.slice(0, 100)) {
+      expect(result.probability).toBeGreaterThanOrEqual(0.5);
+      expect(result.probability).toBeLessThanOrEqual(1);
+      expect(['<=50K', '>50K']).toContain(result.income);
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { WorkerStartError } from '../../src/errors.js';
+import { startGateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/logger.js';
+import { BROKEN_MODEL_DIR, CENSUS_PYTHON, get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; workerCode?: string };
+}
+const errorOf = (body: unknown) => (body as ErrorBody).error;
+
+/** Polls `/metrics` until the gateway has a batch at a worker: synchronisation on state, not on time. */
+async function untilBatchInFlight(gw: TestGateway): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const metrics = (await get(gw.http, '/metrics')).text;
+      expect(metrics).toMatch(/^gateway_batches_in_flight\{model="toy"\} [1-9]/m);
+    },
+    { timeout: 10_000, interval: 10 },
+  );
+}
+
+describe('Python workers (toy model)', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ model: TOY_MODEL_DIR, workers: 1 });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('predicts through a real worker', async () => {
+    const response = await post(gw.http, '/predict', { x: 21 });
+    expect(response.status).toBe(200);
+    expect((response.body as { y: number }).y).toBe(42);
+  });
+
+  it('turns a handler exception into 500 GW_ERR_MODEL with the handler message, and keeps serving', async () => {
+    const response = await post(gw.http, '/predict', { x: 1, mode: 'boom' });
+    expect(response.status).toBe(500);
+    expect(errorOf(response.body)).toMatchObject({ code: 'GW_ERR_MODEL', workerCode: 'HANDLER_ERROR' });
+    expect(errorOf(response.body).message).toMatch(/ValueError: row asked to explode/);
+    const after = await post(gw.http, '/predict', { x: 2 });
+    expect(after.status).toBe(200);
+  });
+
+  it('reports a handler answering the wrong number of results as GW_ERR_MODEL RESULT_LENGTH', async () => {
+    const response = await post(gw.http, '/predict', { instances: [{ x: 1, mode: 'short' }, { x: 2 }] });
+    expect(response.status).toBe(500);
+    expect(errorOf(response.body)).toMatchObject({ code: 'GW_ERR_MODEL', workerCode: 'RESULT_LENGTH' });
+  });
+
+  it('answers 504 GW_ERR_DEADLINE_EXCEEDED when the deadline passes while the rows wait for a worker', async () => {
+    const slow = post(gw.http, '/predict', { x: 1, mode: 'sleep', seconds: 1 });
+    await untilBatchInFlight(gw);
+    const late = await post(gw.http, '/predict', { x: 2 }, { 'x-request-timeout': '50' });
+    expect(late.status).toBe(504);
+    expect(errorOf(late.body).code).toBe('GW_ERR_DEADLINE_EXCEEDED');
+    expect((await slow).status).toBe(200);
+  });
+
+  it('restarts a worker killed with SIGKILL and counts the restart', async () => {
+    const before = (await post(gw.http, '/predict', { x: 1 })).body as { pid: number };
+    process.kill(before.pid, 'SIGKILL');
+    await vi.waitFor(
+      async () => {
+        const response = await post(gw.http, '/predict', { x: 1 });
+        expect(response.status).toBe(200);
+        expect((response.body as { pid: number }).pid).not.toBe(before.pid);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_worker_restarts_total\{model="toy"\} 1$/m);
+  });
+
+  it('fails the batch of a worker that dies mid-batch with a retriable 503, then recovers', async () => {
+    const response = await post(gw.http, '/predict', { x: 1, mode: 'exit' });
+    expect(response.status).toBe(503);
+    expect(errorOf(response.body).code).toBe('GW_ERR_WORKER_EXITED');
+    expect(response.headers['retry-after']).toBe('1');
+    await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 3 })).status).toBe(200), { timeout: 20_000, interval: 50 });
+  });
+});
+
+describe('a model that fails to load', () => {
+  it('refuses to start with WorkerStartError carrying the Python exception', async () => {
+    const config = await loadConfig({ model: BROKEN_MODEL_DIR, workerPython: CENSUS_PYTHON, prepare: false, workers: 1, logLevel: 'silent' });
+    const error = await startGateway(config, createLogger('silent', false)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect((error as Error).message).toMatch(/FileNotFoundError: artifacts\/model.joblib is missing/);
+  });
+});

@@ -24,18 +24,21 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The model's virtualenv and artifact, made if missing; returns the Python that runs its workers. */
+export function prepareModelFor(config: GatewayConfig, logger: Logger): Promise<string> {
+  return prepareModel({
+    spec: config.model,
+    python: config.python,
+    workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
+    workerPython: config.workerPython,
+    logger: logger.child({ component: 'prepare' }),
+  });
+}
+
 /** Prepares the model (unless `config.prepare` is off), starts its workers and builds the HTTP server. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const spec = config.model;
-  const python = config.prepare
-    ? await prepareModel({
-        spec,
-        python: config.python,
-        workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
-        workerPython: config.workerPython,
-        logger: logger.child({ component: 'prepare' }),
-      })
-    : (config.workerPython ?? venvPython(spec));
+  const python = config.prepare ? await prepareModelFor(config, logger) : (config.workerPython ?? venvPython(spec));
   if (config.workerPython === undefined && !existsSync(python)) {
     throw new PrepareError(`${python} does not exist: start without --no-prepare once to create the model's virtualenv`);
   }

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { helpText, loadConfig, readOptions } from './config/config.js';
 import { GatewayError } from './errors.js';
-import { startGateway } from './gateway.js';
+import { prepareModelFor, startGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
-  const { values, help } = readOptions(process.argv.slice(2), process.env);
+  const { values, help, prepareOnly } = readOptions(process.argv.slice(2), process.env);
   if (help) {
     process.stdout.write(`${helpText()}\n`);
     return;
@@ -13,6 +13,11 @@ async function main(): Promise<void> {
   const config = await loadConfig(values);
   const logger = createLogger(config.logLevel);
   const { manifest } = config.model;
+  if (prepareOnly) {
+    await prepareModelFor(config, logger);
+    logger.info(`${manifest.name} ${manifest.version} is prepared`);
+    return;
+  }
   logger.info({ model: manifest.name, version: manifest.version, dir: config.model.dir }, `starting ${manifest.name} ${manifest.version} with ${config.workers} workers`);
   const gateway = await startGateway(config, logger);
   await gateway.app.listen({ host: config.host, port: config.port });

@@ -76,8 +76,8 @@ export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'max
 }
 
 /** Flags and environment as one plain object; flags win over the environment. */
-export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): { values: Record<string, unknown>; help: boolean } {
-  const parseOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): { values: Record<string, unknown>; help: boolean; prepareOnly: boolean } {
+  const parseOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, 'prepare-only': { type: 'boolean' } };
   for (const option of Object.values(OPTIONS)) {
     parseOptions[option.flag] = { type: option.flag === 'prepare' ? 'boolean' : 'string' };
   }
@@ -94,7 +94,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): { 
     if (fromFlag !== undefined) values[name] = fromFlag;
     else if (fromEnv !== undefined && fromEnv !== '') values[name] = fromEnv;
   }
-  return { values, help: parsed.values.help === true };
+  return { values, help: parsed.values.help === true, prepareOnly: parsed.values['prepare-only'] === true };
 }
 
 function sourceOf(field: string): string {
@@ -120,7 +120,14 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
 
 /** Text for `--help`. */
 export function helpText(): string {
-  const lines = ['Usage: npm start -- [options]', '', 'Options (flag, environment variable):'];
+  const lines = [
+    'Usage: npm start -- [options]',
+    '',
+    '  --help                 this text',
+    '  --prepare-only         create the virtualenv and train a missing artifact, then exit',
+    '',
+    'Options (flag, environment variable):',
+  ];
   for (const option of Object.values(OPTIONS)) {
     lines.push(`  --${option.flag.padEnd(20)} ${option.env.padEnd(28)} ${option.help}`);
   }

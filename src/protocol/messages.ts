@@ -23,6 +23,11 @@ export const PROTOCOL_VERSION = 1;
 // size, as Python does, so both sides produce the same bytes (protocol/fixtures.json).
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, encodeUndefinedAsNil: true, variableMapSize: true });
 
+/** One payload as plain MessagePack. */
+export function packPayload(payload: unknown): Buffer {
+  return packr.pack(payload);
+}
+
 /** A whole frame as header + payload buffers, ready for a corked write. */
 export function encodeFrame(kind: FrameKind, id: number, payload: unknown): [Buffer, Buffer] {
   const body = packr.pack(payload);

@@ -1,7 +1,7 @@
 """Handler overhead: handler.predict(rows) vs raw predict_proba on a prebuilt
 DataFrame, for a few batch sizes. Prints a table, then the figures as JSON.
 
-    models/census-income/.venv/bin/python bench/handler_overhead.py [--sizes 1,256,1024] [--repeats 30]
+    models/census-income/.venv/bin/python python/bench/handler_overhead.py [--sizes 1,256,1024] [--repeats 30]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "census-income"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "census-income"
 sys.path.insert(0, str(MODEL_DIR))
 
 import handler  # noqa: E402

@@ -46,7 +46,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   let engine: Engine | undefined;
   const pool = new WorkerPool({
     size: config.workers,
-    worker: { python, modelDir: spec.dir, pythonPath: PYTHON_DIR },
+    worker: { python, modelDir: spec.dir, pythonPath: PYTHON_DIR, startTimeoutMs: config.workerStartTimeoutMs },
     logger: logger.child({ component: 'pool', model: spec.manifest.name }),
     onWorkerReady: () => engine?.drain(),
     onWorkerRestart: () => metrics.workerRestarts.inc({ model: spec.manifest.name }),

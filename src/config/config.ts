@@ -28,6 +28,7 @@ const OPTIONS = {
   requestTimeoutMs: { flag: 'request-timeout-ms', env: 'GATEWAY_REQUEST_TIMEOUT_MS', help: 'default deadline of a request (header x-request-timeout overrides)' },
   bodyLimitBytes: { flag: 'body-limit-bytes', env: 'GATEWAY_BODY_LIMIT_BYTES', help: 'largest accepted request body' },
   python: { flag: 'python', env: 'GATEWAY_PYTHON', help: 'Python used to create the model virtualenv' },
+  workerStartTimeoutMs: { flag: 'worker-start-timeout-ms', env: 'GATEWAY_WORKER_START_TIMEOUT_MS', help: 'a worker not ready this long after starting (model still loading) is killed and reported' },
   workerPython: { flag: 'worker-python', env: 'GATEWAY_WORKER_PYTHON', help: 'run workers with this Python (an environment you manage) instead of <model>/.venv' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace' },
   prepare: { flag: 'prepare', env: 'GATEWAY_PREPARE', help: 'create the virtualenv and train a missing artifact at start (--no-prepare to skip)' },
@@ -54,6 +55,7 @@ const rawConfigSchema = z
     bodyLimitBytes: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
     python: z.string().min(1).default('python3'),
     workerPython: z.string().min(1).optional(),
+    workerStartTimeoutMs: int(100, 3_600_000).default(120_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     prepare: boolFromString.default(true),
   })

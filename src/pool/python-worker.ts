@@ -15,6 +15,8 @@ export interface PythonWorkerOptions {
   readonly modelDir: string;
   /** Folder holding the `gateway_worker` package. */
   readonly pythonPath: string;
+  /** A worker not ready this long after spawning is killed and reported as a start failure. */
+  readonly startTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -75,6 +77,15 @@ export class PythonWorker {
     });
     // A start failure that nobody awaits (e.g. a restart) must not crash the process.
     this.started.catch(() => undefined);
+
+    // A load() that never returns would otherwise hold start-up (or a slot) forever.
+    const startTimer = setTimeout(() => {
+      if (this.#state !== 'starting') return;
+      this.#loadFailure = `did not report ready within ${options.startTimeoutMs} ms (is the model's load() stuck?)`;
+      this.kill();
+    }, options.startTimeoutMs);
+    startTimer.unref();
+    this.started.finally(() => clearTimeout(startTimer)).catch(() => undefined);
 
     this.exited = new Promise((resolve) => {
       let spawnError: Error | undefined;

@@ -7,6 +7,7 @@ import { CENSUS_MODEL_DIR, ROOT } from './paths.js';
 
 export const TOY_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'toy');
 export const BROKEN_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'broken');
+export const STUCK_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'stuck');
 /** The example model's virtualenv (made by global setup); toy models borrow it. */
 export const CENSUS_PYTHON = path.join(CENSUS_MODEL_DIR, '.venv', 'bin', 'python');
 

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { WorkerStartError } from '../../src/errors.js';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
-import { BROKEN_MODEL_DIR, CENSUS_PYTHON, get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
+import { BROKEN_MODEL_DIR, CENSUS_PYTHON, STUCK_MODEL_DIR, get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
 
 interface ErrorBody {
   error: { code: string; message: string; workerCode?: string };
@@ -90,5 +90,12 @@ describe('a model that fails to load', () => {
     const error = await startGateway(config, createLogger('silent', false)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerStartError);
     expect((error as Error).message).toMatch(/FileNotFoundError: artifacts\/model.joblib is missing/);
+  });
+
+  it('refuses to start when load() hangs past the start timeout, naming the timeout', async () => {
+    const config = await loadConfig({ model: STUCK_MODEL_DIR, workerPython: CENSUS_PYTHON, prepare: false, workers: 1, workerStartTimeoutMs: 1000, logLevel: 'silent' });
+    const error = await startGateway(config, createLogger('silent', false)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect((error as Error).message).toMatch(/did not report ready within 1000 ms/);
   });
 });

@@ -34,6 +34,11 @@ interface InFlightBatch {
 }
 
 const STDERR_TAIL_LINES = 20;
+
+// N workers each starting a thread per core for BLAS/OpenMP would oversubscribe
+// the cores the pool already shares out (Ray Serve sets the same default).
+// A user's own setting in the environment wins.
+const SINGLE_THREADED_MATH = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 const MAX_BATCH_ID = 0xffff_ffff;
 
 /**
@@ -64,7 +69,7 @@ export class PythonWorker {
     this.#logger = options.logger;
     this.#child = spawn(options.python, ['-u', '-m', 'gateway_worker', '--model-dir', options.modelDir], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONPATH: joinPythonPath(options.pythonPath, process.env.PYTHONPATH) },
+      env: { ...SINGLE_THREADED_MATH, ...process.env, PYTHONPATH: joinPythonPath(options.pythonPath, process.env.PYTHONPATH) },
     });
     this.#requests = this.#child.stdio[3] as Writable;
     const responses = this.#child.stdio[4] as Readable;

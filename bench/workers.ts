@@ -4,10 +4,14 @@
  * `--repeat R` the counts are run R times interleaved (1,2,3,4,1,2,…) so slow
  * drift of the machine spreads over every count, and the median run is shown.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PREDICT_FLAGS, readPredictSettings, runPredict, summarize, warnIfBusy, type PredictResult } from './predict.js';
 import { formatTable, machine, writeResult } from './lib/results.js';
+import { ROOT } from './lib/census-rows.js';
 import { Settings } from './lib/settings.js';
+import { workersChart } from './lib/workers-chart.js';
 
 const settings = new Settings([...PREDICT_FLAGS.filter((flag) => flag !== 'workers' && flag !== 'url'), 'counts', 'repeat', 'pause']);
 const base = { ...readPredictSettings(settings), url: undefined };
@@ -53,5 +57,7 @@ const table = formatTable(
 );
 const output = { scenario: 'workers', date: new Date().toISOString(), machine: machine(), settings: { ...base, counts, repeat }, runs };
 const file = writeResult('workers', output);
+const chart = path.join(ROOT, 'bench', 'charts', 'workers.svg');
+writeFileSync(chart, workersChart(runs, output.date));
 process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
-process.stderr.write(`\n${table}\n(median of ${repeat} run(s) per count; errors and non-2xx summed over all; results: ${file})\n`);
+process.stderr.write(`\n${table}\n(median of ${repeat} run(s) per count; errors and non-2xx summed over all; results: ${file}; chart: ${chart})\n`);

@@ -37,6 +37,8 @@ function reasonOf(issue: IssueLike): string {
     case 'invalid_type': {
       const received = /received (\w+)/.exec(issue.message)?.[1] ?? (issue.input === undefined ? undefined : describe(issue.input));
       if (received === 'undefined') return 'is required';
+      // z.coerce.number() turns text like "abc" into NaN before checking it.
+      if (received === 'NaN') return `must be a ${String(issue.expected)}`;
       return `must be ${String(issue.expected)}${received ? `, got ${received}` : ''}`;
     }
     case 'too_small': {

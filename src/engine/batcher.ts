@@ -18,6 +18,8 @@ export interface BatcherHooks {
   onDispatch?(rows: number, slices: readonly Slice[], now: number): void;
   onBatchDone?(rows: number, durationMs: number, error: GatewayError | undefined): void;
   onExpired?(request: PendingRequest): void;
+  /** Nothing queued and nothing at a worker. */
+  onIdle?(): void;
 }
 
 export interface BatcherOptions {
@@ -53,7 +55,7 @@ export class Batcher {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Rows waiting for a worker (rows of requests that already timed out may linger until skipped). */
+  /** Rows waiting for a worker, counting only requests still waiting for an answer. */
   get queuedRows(): number {
     return this.#queuedRows;
   }
@@ -72,8 +74,27 @@ export class Batcher {
 
   enqueue(request: PendingRequest): void {
     this.#queue.push({ request, offset: 0, count: request.rows.length });
+    request.queuedRows = request.rows.length;
     this.#queuedRows += request.rows.length;
+    request.onSettle = this.#onSettle;
     this.drain();
+  }
+
+  // A request that settles early (deadline, or another of its slices failed)
+  // leaves its slices in the array to be skipped, but its rows stop counting
+  // at once: admission and the queue-depth gauge see only live work.
+  #onSettle = (request: PendingRequest, error: GatewayError | undefined): void => {
+    // Rows still queued at the deadline never reach the model: that is an expiry.
+    if (error instanceof DeadlineExceededError && request.queuedRows > 0) this.#hooks.onExpired?.(request);
+    this.#queuedRows -= request.queuedRows;
+    request.queuedRows = 0;
+    // Deferred: a request can settle in the middle of #take, while the slices
+    // already taken are counted neither as queued nor as in flight.
+    queueMicrotask(() => this.#notifyIfIdle());
+  };
+
+  #notifyIfIdle(): void {
+    if (this.#queuedRows === 0 && this.#inFlightBatches === 0) this.#hooks.onIdle?.();
   }
 
   /** Dispatches queued rows to idle workers until one or the other runs out. */
@@ -95,22 +116,21 @@ export class Batcher {
       const slice = this.#queue[this.#head]!;
       const { request } = slice;
       if (request.settled || now >= request.deadline) {
-        this.#advance(slice.count);
-        if (!request.settled) {
-          request.fail(new DeadlineExceededError(request.timeoutMs));
-          this.#hooks.onExpired?.(request);
-        }
+        this.#head += 1;
+        // Not yet settled: its timer has not fired, but the deadline has passed.
+        if (!request.settled) request.fail(new DeadlineExceededError(request.timeoutMs));
         continue;
       }
       if (slice.count <= room) {
         slices.push(slice);
         room -= slice.count;
-        this.#advance(slice.count);
+        this.#head += 1;
+        this.#dequeued(request, slice.count);
       } else {
         // Fill the batch with the front of a big request; the rest stays at the head.
         slices.push({ request, offset: slice.offset, count: room });
         this.#queue[this.#head] = { request, offset: slice.offset + room, count: slice.count - room };
-        this.#queuedRows -= room;
+        this.#dequeued(request, room);
         room = 0;
       }
     }
@@ -118,8 +138,8 @@ export class Batcher {
     return slices;
   }
 
-  #advance(rows: number): void {
-    this.#head += 1;
+  #dequeued(request: PendingRequest, rows: number): void {
+    request.queuedRows -= rows;
     this.#queuedRows -= rows;
   }
 
@@ -147,6 +167,7 @@ export class Batcher {
         this.#hooks.onBatchDone?.(rows.length, this.#now() - startedAt, undefined);
         splitBatch(slices, results);
         this.drain();
+        this.#notifyIfIdle();
       },
       (error: unknown) => {
         this.#inFlightBatches -= 1;
@@ -154,6 +175,7 @@ export class Batcher {
         this.#hooks.onBatchDone?.(rows.length, this.#now() - startedAt, failure);
         for (const slice of slices) slice.request.fail(failure);
         this.drain();
+        this.#notifyIfIdle();
       },
     );
   }

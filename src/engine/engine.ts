@@ -59,9 +59,9 @@ export class Engine {
         },
         onBatchDone: (_rows, durationMs, error) => {
           metrics?.batchDuration.observe({ model, outcome: error ? error.code : 'ok' }, durationMs / 1000);
-          if (this.#batcher.inFlightBatches === 0 && this.#batcher.queuedRows === 0) this.#notifyIdle();
         },
         onExpired: () => metrics?.expiredTotal.inc({ model }),
+        onIdle: () => this.#notifyIdle(),
       },
     });
   }
@@ -101,8 +101,6 @@ export class Engine {
   /** Refuses new work and resolves once everything accepted has been answered. */
   close(): Promise<void> {
     this.#closing = true;
-    // Lets idle workers skip any expired requests still queued, so "idle" can be reached.
-    this.#batcher.drain();
     if (this.#batcher.inFlightBatches === 0 && this.#batcher.queuedRows === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }

@@ -23,6 +23,10 @@ export class PendingRequest {
   #timer: NodeJS.Timeout;
   /** Set when the first slice is dispatched; the queue wait is measured to here. */
   dispatchedAt = 0;
+  /** Rows still waiting in the batcher's queue; kept by the batcher. */
+  queuedRows = 0;
+  /** Called once when the request settles (with its error, if it failed), so the queue can stop counting its waiting rows. */
+  onSettle: ((request: PendingRequest, error: GatewayError | undefined) => void) | undefined;
 
   constructor(rows: readonly Row[], timeoutMs: number, now: number) {
     this.rows = rows;
@@ -51,19 +55,20 @@ export class PendingRequest {
     for (let i = 0; i < count; i++) this.#results[offset + i] = results[start + i]!;
     this.#remaining -= count;
     if (this.#remaining === 0) {
-      this.#settle();
+      this.#settle(undefined);
       this.#resolve(this.#results);
     }
   }
 
   fail(error: GatewayError): void {
     if (this.#settled) return;
-    this.#settle();
+    this.#settle(error);
     this.#reject(error);
   }
 
-  #settle(): void {
+  #settle(error: GatewayError | undefined): void {
     this.#settled = true;
     clearTimeout(this.#timer);
+    this.onSettle?.(this, error);
   }
 }

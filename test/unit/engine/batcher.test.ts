@@ -81,6 +81,22 @@ describe('Batcher', () => {
     expect(batcher.queuedRows).toBe(0);
   });
 
+  it('stops counting an expired request as queued the moment its deadline passes, and reports it expired', async () => {
+    const pool = new FakePool(1);
+    const expired: PendingRequest[] = [];
+    const batcher = new Batcher({ maxBatchRows: 64, workers: pool, hooks: { onExpired: (r) => expired.push(r) } });
+    batcher.enqueue(request(1, 'busy'));
+    const late = request(2, 'late', 50);
+    batcher.enqueue(late);
+    batcher.enqueue(request(1, 'ok'));
+    late.promise.catch(() => undefined);
+    expect(batcher.queuedRows).toBe(3);
+    vi.advanceTimersByTime(51);
+    // No worker has freed up, yet the dead rows no longer count.
+    expect(batcher.queuedRows).toBe(1);
+    expect(expired).toEqual([late]);
+  });
+
   it('drops expired work at dispatch even if its timer has not fired yet', async () => {
     let now = 0;
     const pool = new FakePool(1);

@@ -1,12 +1,50 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/engine/engine.js';
 import { NotReadyError, QueueFullError, ShuttingDownError } from '../../../src/errors.js';
 import { FakePool } from '../../helpers/fake-worker.js';
-import { flush } from '../../helpers/flush.js';
+import { FAKE_TIMERS, flush } from '../../helpers/flush.js';
 
 const opts = { timeoutMs: 10_000, source: 'http' } as const;
 
 describe('Engine admission', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('admits new work as soon as queued requests expire, without waiting for a worker', async () => {
+    vi.useFakeTimers(FAKE_TIMERS);
+    const pool = new FakePool(1);
+    const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 2, workers: pool });
+    void engine.submit([{}], opts); // at the worker, which stays busy
+    const doomed = engine.submit([{}, {}], { ...opts, timeoutMs: 50 }).catch((e: unknown) => e);
+    await expect(engine.submit([{}], opts)).rejects.toBeInstanceOf(QueueFullError);
+    vi.advanceTimersByTime(51);
+    await doomed;
+    const accepted = engine.submit([{}], opts);
+    expect(engine.queuedRows).toBe(1);
+    pool.workers[0]!.finish();
+    await flush();
+    pool.workers[0]!.finish();
+    await expect(accepted).resolves.toHaveLength(1);
+  });
+
+  it('lets close() finish when the last queued request expires rather than completes', async () => {
+    vi.useFakeTimers(FAKE_TIMERS);
+    // No worker can take a batch (say, one is restarting), so the request only waits.
+    const pool = new FakePool(0);
+    pool.readyCount = 1;
+    const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 10, workers: pool });
+    const doomed = engine.submit([{}], { ...opts, timeoutMs: 50 }).catch((e: unknown) => e);
+    let closed = false;
+    const closing = engine.close().then(() => (closed = true));
+    await flush();
+    expect(closed).toBe(false);
+    vi.advanceTimersByTime(51);
+    await doomed;
+    await closing;
+    expect(closed).toBe(true);
+  }, 5_000);
+
   it('refuses at once with QueueFullError when the rows would overflow the queue', async () => {
     const pool = new FakePool(1);
     const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 10, workers: pool });

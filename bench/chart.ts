@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './lib/census-rows.js';
+import { PACKAGE_ROOT as ROOT } from '../src/config/config.js';
 import { workersChart, type WorkersRun } from './lib/workers-chart.js';
 
 const file = process.argv[2];

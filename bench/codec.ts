@@ -4,7 +4,8 @@
  * The Python half is python/bench/codec.py.
  */
 import { decodePayload, FrameKind, packPayload } from '../src/protocol/messages.js';
-import { readCensusRows, type CensusRow } from './lib/census-rows.js';
+import type { Row } from '../src/model/row-schema.js';
+import { readAdult } from '../test/helpers/adult.js';
 import { formatTable, machine, writeResult } from './lib/results.js';
 import { Settings } from './lib/settings.js';
 
@@ -60,7 +61,7 @@ function time(fn: () => number): number {
   return run(timeMs);
 }
 
-const allRows: CensusRow[] = readCensusRows(Math.max(...sizes));
+const allRows: Row[] = readAdult().slice(0, Math.max(...sizes)).map(({ row }) => row);
 const measures: Measure[] = [];
 for (const n of sizes) {
   const rows = allRows.slice(0, n);

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import autocannon, { type AutocannonClient, type AutocannonRequest, type AutocannonResult } from 'autocannon';
-import { readCensusRows } from './lib/census-rows.js';
+import { readAdult } from '../test/helpers/adult.js';
 import { startGateway, type GatewayProcess } from './lib/gateway-process.js';
 import { machine, writeResult } from './lib/results.js';
 import { Settings } from './lib/settings.js';
@@ -124,7 +124,7 @@ function fire(base: string, bodies: readonly Buffer[], connections: number, dura
 
 /** Runs the scenario once: spawns a gateway unless `settings.url` is set, warms up, measures. */
 export async function runPredict(settings: PredictSettings): Promise<PredictResult> {
-  const bodies = readCensusRows(settings.rows).map((row) => Buffer.from(JSON.stringify(row)));
+  const bodies = readAdult().slice(0, settings.rows).map(({ row }) => Buffer.from(JSON.stringify(row)));
   const loadBefore = Math.round(os.loadavg()[0]! * 100) / 100;
   let gateway: GatewayProcess | undefined;
   try {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PREDICT_FLAGS, readPredictSettings, runPredict, summarize, warnIfBusy, type PredictResult } from './predict.js';
 import { formatTable, machine, writeResult } from './lib/results.js';
-import { ROOT } from './lib/census-rows.js';
+import { PACKAGE_ROOT as ROOT } from '../src/config/config.js';
 import { Settings } from './lib/settings.js';
 import { workersChart } from './lib/workers-chart.js';
 

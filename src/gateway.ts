@@ -2,16 +2,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { PACKAGE_ROOT, type GatewayConfig } from './config/config.js';
+import { PYTHON_DIR, type GatewayConfig } from './config/config.js';
 import { Engine } from './engine/engine.js';
 import { PrepareError } from './errors.js';
 import { buildServer } from './http/server.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { prepareModel, venvPython } from './model/prepare-model.js';
 import { WorkerPool } from './pool/worker-pool.js';
-
-/** Folder holding the `gateway_worker` Python package and its requirements. */
-export const PYTHON_DIR = path.join(PACKAGE_ROOT, 'python');
 
 /** A running gateway: the pool, the engine over it and the HTTP front door (not yet listening). */
 export interface Gateway {
@@ -38,7 +35,7 @@ export function prepareModelFor(config: GatewayConfig, logger: Logger): Promise<
 /** Prepares the model (unless `config.prepare` is off), starts its workers and builds the HTTP server. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const spec = config.model;
-  const python = config.prepare ? await prepareModelFor(config, logger) : (config.workerPython ?? venvPython(spec));
+  const python = config.prepare ? await prepareModelFor(config, logger) : (config.workerPython ?? venvPython(spec.dir));
   if (config.workerPython === undefined && !existsSync(python)) {
     throw new PrepareError(`${python} does not exist: start without --no-prepare once to create the model's virtualenv`);
   }

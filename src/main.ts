@@ -20,10 +20,7 @@ async function main(): Promise<void> {
   }
   logger.info({ model: manifest.name, version: manifest.version, dir: config.model.dir }, `starting ${manifest.name} ${manifest.version} with ${config.workers} workers`);
   const gateway = await startGateway(config, logger);
-  await gateway.app.listen({ host: config.host, port: config.port });
-  const address = gateway.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const base = await gateway.app.listen({ host: config.host, port: config.port });
   logger.info(
     { model: manifest.name, version: manifest.version, workers: config.workers, maxBatchRows: config.maxBatchRows, url: base },
     `serving ${manifest.name} ${manifest.version} with ${config.workers} workers on ${base}/predict — docs at ${base}/docs`,

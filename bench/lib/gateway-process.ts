@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT } from './census-rows.js';
+import { PACKAGE_ROOT as ROOT } from '../../src/config/config.js';
 
 export interface GatewayProcessOptions {
   readonly workers?: number | undefined;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './census-rows.js';
+import { PACKAGE_ROOT as ROOT } from '../../src/config/config.js';
 
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 

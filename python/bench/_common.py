@@ -20,25 +20,15 @@ RESULTS_DIR = ROOT / "bench" / "results"
 # without installing anything.
 sys.path.insert(0, str(ROOT / "python"))
 
-COLUMNS = (
-    "age", "workclass", "fnlwgt", "education", "education-num", "marital-status", "occupation",
-    "relationship", "race", "sex", "capital-gain", "capital-loss", "hours-per-week", "native-country",
-)
-INTEGER_COLUMNS = frozenset({"age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"})
+# The model's own reader of the Adult files (train.py uses it too).
+sys.path.insert(0, str(CENSUS_DIR))
+from features import read_split  # noqa: E402
 
 
 def census_rows(limit: int) -> list[dict[str, Any]]:
     """The first `limit` rows of adult.test, shaped as the gateway sends them (label dropped)."""
-    rows: list[dict[str, Any]] = []
-    with open(CENSUS_DIR / "data" / "adult.test", encoding="utf-8") as file:
-        for line in file:
-            values = line.strip().split(", ")
-            if len(values) != len(COLUMNS) + 1:
-                continue  # blank or comment line
-            rows.append({c: int(v) if c in INTEGER_COLUMNS else v for c, v in zip(COLUMNS, values)})
-            if len(rows) >= limit:
-                break
-    return rows
+    frame, _ = read_split(CENSUS_DIR / "data" / "adult.test")
+    return frame.head(limit).to_dict("records")
 
 
 def sizes_from(argv: Sequence[str], env: str, default: Sequence[int] = (1, 64, 256, 1024)) -> list[int]:

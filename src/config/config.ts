@@ -8,6 +8,8 @@ import { formatIssues } from './format-issues.js';
 
 /** Repository root, found from this file whether it runs from `src/` or `dist/`. */
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** Folder holding the `gateway_worker` Python package and its requirements. */
+export const PYTHON_DIR = path.join(PACKAGE_ROOT, 'python');
 
 /**
  * Workers when neither a flag nor the manifest says: measured on a 2-core box

@@ -21,9 +21,9 @@ export interface PrepareOptions {
   readonly logger: Logger;
 }
 
-/** Where a model's virtualenv lives and the Python inside it. */
-export function venvPython(spec: ModelSpec): string {
-  return path.join(spec.dir, '.venv', 'bin', 'python');
+/** The Python of the virtualenv that `prepareModel` makes in a model directory. */
+export function venvPython(modelDir: string): string {
+  return path.join(modelDir, '.venv', 'bin', 'python');
 }
 
 const STAMP_FILE = '.gateway-installed';
@@ -43,7 +43,7 @@ export async function prepareModel(options: PrepareOptions): Promise<string> {
 
 async function prepareVenv(options: PrepareOptions): Promise<string> {
   const { spec, logger } = options;
-  const python = venvPython(spec);
+  const python = venvPython(spec.dir);
   const venvDir = path.dirname(path.dirname(python));
   const files = [options.workerRequirements, ...(options.extraRequirements ?? [])];
   if (spec.manifest.requirements) files.push(path.join(spec.dir, spec.manifest.requirements));

@@ -3,13 +3,13 @@ import { Pool } from 'undici';
 import { loadConfig } from '../../src/config/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
-import { CENSUS_MODEL_DIR, ROOT } from './paths.js';
+import { CENSUS_MODEL_DIR, CENSUS_PYTHON, ROOT } from './paths.js';
+
+export { CENSUS_PYTHON };
 
 export const TOY_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'toy');
 export const BROKEN_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'broken');
 export const STUCK_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'stuck');
-/** The example model's virtualenv (made by global setup); toy models borrow it. */
-export const CENSUS_PYTHON = path.join(CENSUS_MODEL_DIR, '.venv', 'bin', 'python');
 
 export interface TestGateway {
   readonly gateway: Gateway;
@@ -22,10 +22,7 @@ export interface TestGateway {
 export async function startTestGateway(options: Record<string, unknown> = {}): Promise<TestGateway> {
   const config = await loadConfig({ model: CENSUS_MODEL_DIR, workerPython: CENSUS_PYTHON, prepare: false, logLevel: process.env.TEST_LOG_LEVEL ?? 'fatal', ...options });
   const gateway = await startGateway(config, createLogger(config.logLevel, false));
-  await gateway.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = gateway.app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   const http = new Pool(url, { connections: 64, pipelining: 1 });
   return {
     gateway,
@@ -54,6 +51,19 @@ export async function post(http: Pool, pathname: string, body: unknown, headers:
   });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/** The `error` object of a gateway error body. */
+export interface ErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly requestId: string;
+  readonly workerCode?: string;
+  readonly issues?: readonly { field: string; reason: string }[];
+}
+
+export function errorOf(body: unknown): ErrorBody {
+  return (body as { error: ErrorBody }).error;
 }
 
 export async function get(http: Pool, pathname: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT, PYTHON_DIR } from '../../src/config/config.js';
+import { venvPython } from '../../src/model/prepare-model.js';
 
-export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const CENSUS_MODEL_DIR = path.join(ROOT, 'models', 'census-income');
-export const TOY_MODELS_DIR = path.join(ROOT, 'python', 'tests', 'models');
-export const PYTHON_DIR = path.join(ROOT, 'python');
+export { PYTHON_DIR, PACKAGE_ROOT as ROOT };
+export const CENSUS_MODEL_DIR = path.join(PACKAGE_ROOT, 'models', 'census-income');
+/** The example model's virtualenv (made by global setup); toy models borrow it. */
+export const CENSUS_PYTHON = venvPython(CENSUS_MODEL_DIR);

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelSpec } from '../../src/model/manifest.js';
-import { get, post, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { errorOf, get, post, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { CENSUS_MODEL_DIR } from '../helpers/paths.js';
 
 const spec = await loadModelSpec(CENSUS_MODEL_DIR);
 const sample = spec.manifest.example!;
 
-interface ErrorBody {
-  error: { code: string; message: string; requestId: string; issues?: { field: string; reason: string }[] };
-}
-const errorOf = (body: unknown) => (body as ErrorBody).error;
 
 describe('HTTP front door (census-income, real workers)', () => {
   let gw: TestGateway;

@@ -3,12 +3,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { WorkerStartError } from '../../src/errors.js';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
-import { BROKEN_MODEL_DIR, CENSUS_PYTHON, STUCK_MODEL_DIR, get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
+import { BROKEN_MODEL_DIR, CENSUS_PYTHON, STUCK_MODEL_DIR, errorOf, get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
 
-interface ErrorBody {
-  error: { code: string; message: string; workerCode?: string };
-}
-const errorOf = (body: unknown) => (body as ErrorBody).error;
 
 /** Polls `/metrics` until the gateway has a batch at a worker: synchronisation on state, not on time. */
 async function untilBatchInFlight(gw: TestGateway): Promise<void> {

@@ -33,6 +33,13 @@ describe('Python workers (toy model)', () => {
     expect((response.body as { y: number }).y).toBe(42);
   });
 
+  it('starts workers with single-threaded BLAS/OpenMP unless the environment says otherwise', async () => {
+    // Guards the test itself: the default only applies when the variable is unset.
+    expect(process.env.OMP_NUM_THREADS).toBeUndefined();
+    const response = await post(gw.http, '/predict', { x: 1 });
+    expect((response.body as { ompThreads: string | null }).ompThreads).toBe('1');
+  });
+
   it('turns a handler exception into 500 GW_ERR_MODEL with the handler message, and keeps serving', async () => {
     const response = await post(gw.http, '/predict', { x: 1, mode: 'boom' });
     expect(response.status).toBe(500);

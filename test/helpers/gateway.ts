@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { loadConfig } from '../../src/config/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
@@ -19,9 +20,9 @@ export interface TestGateway {
 }
 
 /** A real gateway with real Python workers, listening on a free loopback port. */
-export async function startTestGateway(options: Record<string, unknown> = {}): Promise<TestGateway> {
+export async function startTestGateway(options: Record<string, unknown> = {}, logger?: Logger): Promise<TestGateway> {
   const config = await loadConfig({ model: CENSUS_MODEL_DIR, workerPython: CENSUS_PYTHON, prepare: false, logLevel: process.env.TEST_LOG_LEVEL ?? 'fatal', ...options });
-  const gateway = await startGateway(config, createLogger(config.logLevel, false));
+  const gateway = await startGateway(config, logger ?? createLogger(config.logLevel, false));
   const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   const http = new Pool(url, { connections: 64, pipelining: 1 });
   return {

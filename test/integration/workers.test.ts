@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { WorkerStartError } from '../../src/errors.js';
@@ -19,9 +21,16 @@ async function untilBatchInFlight(gw: TestGateway): Promise<void> {
 
 describe('Python workers (toy model)', () => {
   let gw: TestGateway;
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    gw = await startTestGateway({ model: TOY_MODEL_DIR, workers: 1 });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    gw = await startTestGateway({ model: TOY_MODEL_DIR, workers: 1 }, pino({ level: 'error' }, sink));
   });
   afterAll(async () => {
     await gw?.close();
@@ -45,6 +54,9 @@ describe('Python workers (toy model)', () => {
     expect(response.status).toBe(500);
     expect(errorOf(response.body)).toMatchObject({ code: 'GW_ERR_MODEL', workerCode: 'HANDLER_ERROR' });
     expect(errorOf(response.body).message).toMatch(/ValueError: row asked to explode/);
+    // The failure is logged, carrying the request's correlation id.
+    const requestId = response.headers['x-request-id'];
+    expect(logLines.filter((line) => line.requestId === requestId).map((line) => line.code)).toContain('GW_ERR_MODEL');
     const after = await post(gw.http, '/predict', { x: 2 });
     expect(after.status).toBe(200);
   });

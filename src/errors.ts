@@ -60,14 +60,25 @@ export class PrepareError extends GatewayError {
 
 // ---- input ------------------------------------------------------------------------
 
+/** Issues listed in one error at most: a body of a million unknown keys must not answer with a million issues. */
+export const MAX_REPORTED_ISSUES = 20;
+
 export class ValidationError extends GatewayError {
   readonly code = 'GW_ERR_VALIDATION';
   readonly statusCode = 400;
-  constructor(readonly issues: readonly FieldIssue[]) {
-    super(issues.map((i) => `${i.field}: ${i.reason}`).join('; '));
+  /** The first {@link MAX_REPORTED_ISSUES} issues. */
+  readonly issues: readonly FieldIssue[];
+  /** Issues found beyond those listed. */
+  readonly issuesOmitted: number;
+  constructor(issues: readonly FieldIssue[]) {
+    const listed = issues.slice(0, MAX_REPORTED_ISSUES);
+    const omitted = issues.length - listed.length;
+    super(listed.map((i) => `${i.field}: ${i.reason}`).join('; ') + (omitted > 0 ? `; and ${omitted} more` : ''));
+    this.issues = listed;
+    this.issuesOmitted = omitted;
   }
   override details(): Record<string, unknown> {
-    return { issues: this.issues };
+    return this.issuesOmitted > 0 ? { issues: this.issues, issuesOmitted: this.issuesOmitted } : { issues: this.issues };
   }
 }
 
@@ -103,6 +114,14 @@ export class TooManyRowsError extends GatewayError {
   }
 }
 
+/** The HTTP request itself could not be read (malformed, headers too large, too slow); no route ran. */
+export class BadHttpRequestError extends GatewayError {
+  readonly code = 'GW_ERR_BAD_REQUEST';
+  constructor(message: string, readonly statusCode: 400 | 408 | 431, options?: GatewayErrorOptions) {
+    super(message, options);
+  }
+}
+
 export class NotFoundError extends GatewayError {
   readonly code = 'GW_ERR_NOT_FOUND';
   readonly statusCode = 404;
@@ -117,6 +136,21 @@ export class QueueFullError extends GatewayError {
   override readonly retryAfterSeconds = 1;
   constructor(readonly queuedRows: number, readonly limitRows: number) {
     super(`the queue holds ${queuedRows} rows, its limit is ${limitRows}: try again shortly`);
+  }
+}
+
+/** The predicted wait for this request is longer than the latency objective: refused now rather than answered late. */
+export class OverloadedError extends GatewayError {
+  readonly code = 'GW_ERR_OVERLOADED';
+  readonly statusCode = 503;
+  override readonly retriable = true;
+  override readonly retryAfterSeconds: number;
+  constructor(readonly predictedMs: number, readonly objectiveMs: number) {
+    super(`the predicted wait of ${Math.round(predictedMs)} ms exceeds the latency objective of ${objectiveMs} ms: try again shortly`);
+    this.retryAfterSeconds = Math.max(1, Math.ceil((predictedMs - objectiveMs) / 1000));
+  }
+  override details(): Record<string, unknown> {
+    return { predictedMs: Math.round(this.predictedMs), objectiveMs: this.objectiveMs };
   }
 }
 
@@ -170,6 +204,29 @@ export class WorkerExitedError extends GatewayError {
   override readonly retryAfterSeconds = 1;
 }
 
+/** A batch ran past its time budget; its worker was killed and the batch handled as a crash. */
+export class BatchTimeoutError extends GatewayError {
+  readonly code = 'GW_ERR_BATCH_TIMEOUT';
+  readonly statusCode = 503;
+  override readonly retriable = true;
+  override readonly retryAfterSeconds = 1;
+  constructor(readonly budgetMs: number, readonly rows: number) {
+    super(`a batch of ${rows} rows ran past its budget of ${Math.round(budgetMs)} ms; its worker was replaced`);
+  }
+}
+
+/** This row alone kept killing (or hanging) the worker that ran it: it is refused, the rest of its batch is served. */
+export class PoisonRowError extends GatewayError {
+  readonly code = 'GW_ERR_POISON_ROW';
+  readonly statusCode = 500;
+  constructor(readonly attempts: number, readonly lastError: GatewayError) {
+    super(`this row crashed the model worker ${attempts} times on its own (last: ${lastError.message}); it was not retried further`);
+  }
+  override details(): Record<string, unknown> {
+    return { attempts: this.attempts, lastCode: this.lastError.code };
+  }
+}
+
 export class WorkerStartError extends GatewayError {
   readonly code = 'GW_ERR_WORKER_START';
   readonly statusCode = 503;
@@ -178,6 +235,48 @@ export class WorkerStartError extends GatewayError {
 export class ProtocolError extends GatewayError {
   readonly code = 'GW_ERR_PROTOCOL';
   readonly statusCode = 500;
+}
+
+// ---- admin ---------------------------------------------------------------------------
+
+export class UnauthorizedError extends GatewayError {
+  readonly code = 'GW_ERR_UNAUTHORIZED';
+  readonly statusCode = 401;
+  constructor() {
+    super('this endpoint needs the admin token: send "Authorization: Bearer <token>"');
+  }
+}
+
+/** A new model version could not be started; the old one keeps serving. */
+export class ReloadError extends GatewayError {
+  readonly code = 'GW_ERR_RELOAD_FAILED';
+  readonly statusCode = 422;
+}
+
+export class ReloadInProgressError extends GatewayError {
+  readonly code = 'GW_ERR_RELOAD_IN_PROGRESS';
+  readonly statusCode = 409;
+  constructor() {
+    super('a reload of this model is already in progress');
+  }
+}
+
+// ---- kafka ---------------------------------------------------------------------------
+
+/** The Kafka client failed (broker unreachable, produce or commit refused after its retries). */
+export class KafkaError extends GatewayError {
+  readonly code = 'GW_ERR_KAFKA';
+  readonly statusCode = 503;
+  override readonly retriable = true;
+}
+
+/** A record with no value (a tombstone) reached the input topic: there is no row to predict. */
+export class EmptyRecordError extends GatewayError {
+  readonly code = 'GW_ERR_EMPTY_RECORD';
+  readonly statusCode = 400;
+  constructor() {
+    super('the record has no value: send one JSON row per record');
+  }
 }
 
 export class InternalError extends GatewayError {

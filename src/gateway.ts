@@ -7,24 +7,31 @@ import { Engine } from './engine/engine.js';
 import { PrepareError } from './errors.js';
 import { buildServer } from './http/server.js';
 import { GatewayMetrics } from './metrics/metrics.js';
+import type { ModelSpec } from './model/manifest.js';
 import { prepareModel, venvPython } from './model/prepare-model.js';
 import { WorkerPool } from './pool/worker-pool.js';
+import { LiveModel } from './serving/live-model.js';
 
-/** A running gateway: the pool, the engine over it and the HTTP front door (not yet listening). */
+/** A running gateway: the model's workers, the engine over them and the HTTP front door (not yet listening). */
 export interface Gateway {
   readonly config: GatewayConfig;
   readonly app: FastifyInstance;
   readonly engine: Engine;
+  readonly model: LiveModel;
+  /** The pool serving now (a reload replaces it). */
   readonly pool: WorkerPool;
   readonly metrics: GatewayMetrics;
-  /** Stops accepting, answers everything accepted, then stops the workers. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, answers everything accepted, then stops the workers.
+   * Resolves `true` when that finished within `graceMs`, `false` when it was cut short.
+   */
+  close(graceMs?: number): Promise<boolean>;
 }
 
 /** The model's virtualenv and artifact, made if missing; returns the Python that runs its workers. */
-export function prepareModelFor(config: GatewayConfig, logger: Logger): Promise<string> {
+export function prepareModelFor(config: GatewayConfig, logger: Logger, spec: ModelSpec = config.model): Promise<string> {
   return prepareModel({
-    spec: config.model,
+    spec,
     python: config.python,
     workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
     workerPython: config.workerPython,
@@ -35,50 +42,103 @@ export function prepareModelFor(config: GatewayConfig, logger: Logger): Promise<
 /** Prepares the model (unless `config.prepare` is off), starts its workers and builds the HTTP server. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const spec = config.model;
+  const name = spec.manifest.name;
   const python = config.prepare ? await prepareModelFor(config, logger) : (config.workerPython ?? venvPython(spec.dir));
   if (config.workerPython === undefined && !existsSync(python)) {
     throw new PrepareError(`${python} does not exist: start without --no-prepare once to create the model's virtualenv`);
   }
 
-  let engine: Engine | undefined;
-  const pool = new WorkerPool({
-    size: config.workers,
-    worker: { python, modelDir: spec.dir, pythonPath: PYTHON_DIR, startTimeoutMs: config.workerStartTimeoutMs },
-    logger: logger.child({ component: 'pool', model: spec.manifest.name }),
-    onWorkerReady: () => engine?.drain(),
-    onWorkerRestart: () => metrics.workerRestarts.inc({ model: spec.manifest.name }),
+  let model: LiveModel | undefined;
+  const metrics = new GatewayMetrics(name, {
+    queuedRows: () => engine.queuedRows,
+    inFlightBatches: () => engine.inFlightBatches,
+    readyWorkers: () => model?.pool.readyCount ?? 0,
+    batching: () => {
+      const { batchCap, settings, cost } = engine.state;
+      return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs };
+    },
   });
-  const metrics = new GatewayMetrics(spec.manifest.name, {
-    queuedRows: () => engine?.queuedRows ?? 0,
-    inFlightBatches: () => engine?.inFlightBatches ?? 0,
-    readyWorkers: () => pool.readyCount,
+  const createPool = (version: ModelSpec, size: number): WorkerPool =>
+    new WorkerPool({
+      size,
+      worker: { python, modelDir: version.dir, pythonPath: PYTHON_DIR, startTimeoutMs: config.workerStartTimeoutMs, version: version.manifest.version },
+      logger: logger.child({ component: 'pool', model: name, version: version.manifest.version }),
+      onWorkerReady: () => engine.drain(),
+      onWorkerRestart: () => metrics.workerRestarts.inc({ model: name }),
+    });
+  // The engine starts on an empty source; the model's pool takes over below.
+  const engine: Engine = new Engine({
+    maxBatchRows: config.maxBatchRows,
+    maxQueueRows: config.maxQueueRows,
+    latencySloMs: config.latencySloMs,
+    maxBatchWaitMs: config.maxBatchWaitMs,
+    batchTimeoutFloorMs: config.batchTimeoutFloorMs,
+    workers: { pick: () => undefined, readyCount: 0 },
+    metrics,
   });
-  engine = new Engine({ maxBatchRows: config.maxBatchRows, maxQueueRows: config.maxQueueRows, workers: pool, metrics });
-  await pool.start();
+  model = new LiveModel(
+    {
+      spec,
+      engine,
+      createPool,
+      ...(config.prepare ? { prepare: (next: ModelSpec) => prepareModelFor(config, logger, next) } : {}),
+      metrics,
+      logger: logger.child({ component: 'model', model: name }),
+    },
+    config.workers,
+  );
+  const live = model;
+  engine.useWorkers(live.pool);
+  await live.start();
+  if (config.watchModel) live.watch();
 
   const app = await buildServer({
     config,
     engine,
     metrics,
+    model: live,
     logger: logger.child({ component: 'http' }),
     readiness: () => {
+      const pool = live.pool;
       const ready = pool.readyCount;
       const reason = ready === 0 ? (pool.lastStartError?.message ?? 'no worker is ready') : undefined;
-      return { ready: ready > 0, workersReady: ready, workers: pool.size, ...(reason ? { reason } : {}) };
+      return { ready: ready > 0, workersReady: ready, workers: pool.size, version: live.version, ...(reason ? { reason } : {}) };
     },
   });
 
-  const running = engine;
+  const shutdown = async (): Promise<void> => {
+    await app.close();
+    await engine.close();
+    await live.stop();
+  };
   return {
     config,
     app,
-    engine: running,
-    pool,
+    engine,
+    model: live,
+    get pool() {
+      return live.pool;
+    },
     metrics,
-    async close() {
-      await app.close();
-      await running.close();
-      await pool.stop();
+    async close(graceMs = config.shutdownGraceMs) {
+      const done = shutdown().then(() => true);
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const finished = await Promise.race([done, cut]);
+      clearTimeout(timer);
+      if (!finished) {
+        logger.error({ graceMs }, 'shutdown grace period over: stopping workers with work unfinished');
+        for (const pid of live.pool.pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      return finished;
     },
   };
 }

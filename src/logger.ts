@@ -8,6 +8,8 @@ export function createLogger(level: string, pretty = process.stdout.isTTY === tr
   return pino({
     level,
     base: { pid: process.pid },
+    // The admin token travels in this header; it must never reach a log.
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   });
 }

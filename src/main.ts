@@ -33,9 +33,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'stopping: answering accepted requests, then stopping workers');
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: refusing new work, answering accepted requests, then stopping workers');
     gateway.close().then(
-      () => process.exit(0),
+      (finished) => process.exit(finished ? 0 : 1),
       (error: unknown) => {
         logger.error({ err: error }, 'error while stopping');
         process.exit(1);

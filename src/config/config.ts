@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { KAFKA_BOOLEAN_FLAGS, KAFKA_OPTIONS, kafkaConfigShape, kafkaDerivedConfig, refineKafkaConfig, type KafkaDerivedConfig, type KafkaDerivedField } from '../kafka/kafka-config.js';
 import { loadModelSpec, type ModelSpec } from '../model/manifest.js';
 import { formatIssues } from './format-issues.js';
 
@@ -34,9 +35,19 @@ const OPTIONS = {
   workerPython: { flag: 'worker-python', env: 'GATEWAY_WORKER_PYTHON', help: 'run workers with this Python (an environment you manage) instead of <model>/.venv' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace' },
   prepare: { flag: 'prepare', env: 'GATEWAY_PREPARE', help: 'create the virtualenv and train a missing artifact at start (--no-prepare to skip)' },
+  latencySloMs: { flag: 'latency-slo-ms', env: 'GATEWAY_LATENCY_SLO_MS', help: 'latency objective: caps batch size and refuses (503) requests predicted to wait longer (default: manifest, else none)' },
+  maxBatchWaitMs: { flag: 'max-batch-wait-ms', env: 'GATEWAY_MAX_BATCH_WAIT_MS', help: 'longest an idle worker may wait for a fuller batch, only when the cost model says it pays (default 0: never wait)' },
+  batchTimeoutFloorMs: { flag: 'batch-timeout-floor-ms', env: 'GATEWAY_BATCH_TIMEOUT_FLOOR_MS', help: 'least time a batch may run before its worker is deemed hung and replaced' },
+  shutdownGraceMs: { flag: 'shutdown-grace-ms', env: 'GATEWAY_SHUTDOWN_GRACE_MS', help: 'on SIGTERM/SIGINT, time to finish accepted work before exiting anyway' },
+  adminToken: { flag: 'admin-token', env: 'GATEWAY_ADMIN_TOKEN', help: 'bearer token for /admin endpoints (unset: admin endpoints are off)' },
+  watchModel: { flag: 'watch-model', env: 'GATEWAY_WATCH_MODEL', help: 'reload the model when its artifact or model.json changes on disk' },
+  ...KAFKA_OPTIONS,
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
+
+/** Flags that take no value (and have a --no- form). */
+const BOOLEAN_FLAGS = new Set<string>(['prepare', 'watch-model', ...KAFKA_BOOLEAN_FLAGS]);
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -60,8 +71,16 @@ const rawConfigSchema = z
     workerStartTimeoutMs: int(100, 3_600_000).default(120_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     prepare: boolFromString.default(true),
+    latencySloMs: int(1, 3_600_000).optional(),
+    maxBatchWaitMs: int(0, 10_000).default(0),
+    batchTimeoutFloorMs: int(10, 3_600_000).default(10_000),
+    shutdownGraceMs: int(0, 3_600_000).default(30_000),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    watchModel: boolFromString.default(false),
+    ...kafkaConfigShape,
   })
   .superRefine((c, ctx) => {
+    refineKafkaConfig(c, ctx);
     if (c.maxRequestRows > c.maxQueueRows) {
       ctx.addIssue({ code: 'custom', path: ['maxRequestRows'], message: `must not exceed maxQueueRows (${c.maxQueueRows}), or such a request could never be admitted` });
     }
@@ -73,17 +92,19 @@ const rawConfigSchema = z
 type RawConfig = z.infer<typeof rawConfigSchema>;
 
 /** The gateway's whole configuration: validated once, frozen, every field filled. */
-export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'maxBatchRows' | 'model'>> {
+export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'maxBatchRows' | 'model' | 'latencySloMs' | KafkaDerivedField>>, KafkaDerivedConfig {
   readonly model: ModelSpec;
   readonly workers: number;
   readonly maxBatchRows: number;
+  /** Latency objective in ms; `undefined` means none (only the queue bound refuses work). */
+  readonly latencySloMs: number | undefined;
 }
 
 /** Flags and environment as one plain object; flags win over the environment. */
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): { values: Record<string, unknown>; help: boolean; prepareOnly: boolean } {
   const parseOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, 'prepare-only': { type: 'boolean' } };
   for (const option of Object.values(OPTIONS)) {
-    parseOptions[option.flag] = { type: option.flag === 'prepare' ? 'boolean' : 'string' };
+    parseOptions[option.flag] = { type: BOOLEAN_FLAGS.has(option.flag) ? 'boolean' : 'string' };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -119,6 +140,8 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
     model,
     workers: raw.workers ?? model.manifest.workers ?? DEFAULT_WORKERS,
     maxBatchRows: raw.maxBatchRows ?? model.manifest.batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+    latencySloMs: raw.latencySloMs ?? model.manifest.batching.latencySloMs,
+    ...kafkaDerivedConfig(raw),
   });
 }
 

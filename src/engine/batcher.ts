@@ -1,11 +1,17 @@
-import { DeadlineExceededError, GatewayError, InternalError } from '../errors.js';
+import { BatchTimeoutError, DeadlineExceededError, GatewayError, InternalError, ModelError, PoisonRowError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
+import type { CostModel } from './cost-model.js';
+import { halve, sliceRows } from './halve.js';
 import type { PendingRequest } from './pending-request.js';
 import { splitBatch, type Slice } from './slice.js';
 
 /** A worker able to take one batch now. */
 export interface BatchWorker {
+  /** The model version this worker serves. */
+  readonly version: string;
   run(rows: readonly Row[]): Promise<Result[]>;
+  /** Kills the process (its running batch then fails with a worker-exited error). */
+  kill(): void;
 }
 
 /** Where the batcher finds an idle worker; `undefined` means all are busy. */
@@ -13,49 +19,92 @@ export interface WorkerSource {
   pick(): BatchWorker | undefined;
 }
 
+/** Why a failed batch is run again. */
+export type RetryReason = 'crash' | 'timeout' | 'model_error';
+
 /** What the batcher reports, for metrics. */
 export interface BatcherHooks {
-  onDispatch?(rows: number, slices: readonly Slice[], now: number): void;
-  onBatchDone?(rows: number, durationMs: number, error: GatewayError | undefined): void;
+  onDispatch?(rows: number, slices: readonly Slice[], now: number, predictedMs: number | undefined): void;
+  onBatchDone?(rows: number, durationMs: number, error: GatewayError | undefined, version: string): void;
   onExpired?(request: PendingRequest): void;
+  /** A failed batch's live rows were queued again (split in two when more than one). */
+  onRetry?(reason: RetryReason, rows: number): void;
+  /** A single row was refused because it alone fails or kills the model. */
+  onPoison?(error: GatewayError): void;
   /** Nothing queued and nothing at a worker. */
   onIdle?(): void;
 }
 
+/** The batching knobs; all may be changed while serving. */
+export interface BatchSettings {
+  /** Hard cap on rows per batch. */
+  maxBatchRows: number;
+  /** Latency objective: batches are capped so one takes at most half of it. */
+  latencySloMs: number | undefined;
+  /** Longest an idle worker may hold back a partial batch (0: never). */
+  maxBatchWaitMs: number;
+  /** Least time a batch may run before its worker is deemed hung. */
+  batchTimeoutFloorMs: number;
+}
+
 export interface BatcherOptions {
-  readonly maxBatchRows: number;
+  readonly settings: BatchSettings;
   readonly workers: WorkerSource;
+  readonly cost: CostModel;
   readonly hooks?: BatcherHooks;
   readonly now?: () => number;
 }
 
 // Compact the queue array once this many consumed slots sit at its head.
 const COMPACT_AFTER = 1024;
+// A batch may run this many times its predicted cost before its worker is deemed hung.
+const HANG_FACTOR = 10;
+// A single row that crashes (or hangs) the worker this many times is refused.
+export const MAX_CRASHES_PER_ROW = 3;
+
+/** Rows of a failed batch waiting to run again, as a batch of their own. */
+interface Retry {
+  readonly slices: Slice[];
+  /** Times these rows, on their own, have crashed a worker. */
+  readonly crashes: number;
+}
 
 /**
- * The work-conserving batcher. There is no wait timer: whenever a worker is
- * idle it takes everything queued, up to `maxBatchRows` rows. A lone request
- * therefore goes out at once, and batches grow only from what queues up while
- * every worker is busy — batch size follows load by itself.
+ * The work-conserving batcher. Whenever a worker is idle it takes everything
+ * queued, up to the batch cap, so a lone request goes out at once and batches
+ * grow only from what queues up while every worker is busy.
+ *
+ * The cap is the smaller of `maxBatchRows` and, under a latency objective, the
+ * rows the learned cost model says fit in half of it (a request arriving as a
+ * batch starts waits for that batch, then rides the next).
+ *
+ * A failed batch is never failed whole: its live rows are split in two and
+ * each half retried on its own, down to single rows, so only the rows that
+ * fail the model (exception, crash or hang) get an error and every other row
+ * its prediction.
  */
 export class Batcher {
+  readonly settings: BatchSettings;
   #queue: Slice[] = [];
   #head = 0;
   #queuedRows = 0;
-  #maxBatchRows: number;
+  #retries: Retry[] = [];
   #workers: WorkerSource;
+  #cost: CostModel;
   #hooks: BatcherHooks;
   #now: () => number;
   #inFlightBatches = 0;
+  #waitTimer: NodeJS.Timeout | undefined;
 
   constructor(options: BatcherOptions) {
-    this.#maxBatchRows = options.maxBatchRows;
+    this.settings = options.settings;
     this.#workers = options.workers;
+    this.#cost = options.cost;
     this.#hooks = options.hooks ?? {};
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Rows waiting for a worker, counting only requests still waiting for an answer. */
+  /** Rows waiting for a worker (retries included), counting only requests still waiting for an answer. */
   get queuedRows(): number {
     return this.#queuedRows;
   }
@@ -64,18 +113,23 @@ export class Batcher {
     return this.#inFlightBatches;
   }
 
-  get maxBatchRows(): number {
-    return this.#maxBatchRows;
+  /** Most rows the next batch may hold. */
+  get batchCap(): number {
+    const { maxBatchRows, latencySloMs } = this.settings;
+    if (latencySloMs === undefined) return maxBatchRows;
+    const fits = this.#cost.rowsWithin(latencySloMs / 2);
+    return fits === undefined ? maxBatchRows : Math.min(maxBatchRows, fits);
   }
 
-  set maxBatchRows(rows: number) {
-    this.#maxBatchRows = rows;
+  /** Later batches go to these workers (batches already running finish where they are). */
+  useWorkers(workers: WorkerSource): void {
+    this.#workers = workers;
+    this.drain();
   }
 
   enqueue(request: PendingRequest): void {
     this.#queue.push({ request, offset: 0, count: request.rows.length });
-    request.queuedRows = request.rows.length;
-    this.#queuedRows += request.rows.length;
+    this.#queued(request, request.rows.length);
     request.onSettle = this.#onSettle;
     this.drain();
   }
@@ -99,19 +153,65 @@ export class Batcher {
 
   /** Dispatches queued rows to idle workers until one or the other runs out. */
   drain(): void {
+    while (this.#retries.length > 0) {
+      const worker = this.#workers.pick();
+      if (worker === undefined) return;
+      const retry = this.#retries.shift()!;
+      const slices = this.#live(retry.slices, this.#now());
+      for (const slice of slices) this.#dequeued(slice.request, slice.count);
+      if (slices.length > 0) this.#dispatch(worker, slices, retry.crashes);
+    }
     while (this.#queue.length > this.#head) {
       const worker = this.#workers.pick();
       if (worker === undefined) return;
-      const slices = this.#take(this.#now());
+      const now = this.#now();
+      if (this.#holdForFullerBatch(now)) return;
+      const slices = this.#take(now, this.batchCap);
       if (slices.length === 0) return;
-      this.#dispatch(worker, slices);
+      this.#dispatch(worker, slices, 0);
     }
   }
 
-  /** Takes up to `maxBatchRows` rows from the head of the queue, skipping settled and expired requests. */
-  #take(now: number): Slice[] {
+  /**
+   * Whether an idle worker should wait for more rows: only when asked to
+   * (`maxBatchWaitMs`), only while another batch is running (an idle machine
+   * gains nothing from waiting), only while the batch would still be mostly
+   * fixed cost (so waiting buys throughput), and never past the objective.
+   */
+  #holdForFullerBatch(now: number): boolean {
+    const { maxBatchWaitMs, latencySloMs } = this.settings;
+    if (maxBatchWaitMs === 0 || this.#inFlightBatches === 0) return false;
+    const cap = this.batchCap;
+    if (this.#queuedRows >= cap) return false;
+    const fit = this.#cost.fit;
+    if (fit === undefined || fit.fixedMs <= fit.perRowMs * this.#queuedRows) return false;
+    const oldest = this.#oldestQueued(now);
+    if (oldest === undefined) return false;
+    const waitUntil = oldest.acceptedAt + maxBatchWaitMs;
+    if (now >= waitUntil) return false;
+    if (latencySloMs !== undefined && waitUntil - oldest.acceptedAt + fit.fixedMs + fit.perRowMs * cap > latencySloMs) return false;
+    if (this.#waitTimer === undefined) {
+      this.#waitTimer = setTimeout(() => {
+        this.#waitTimer = undefined;
+        this.drain();
+      }, waitUntil - now);
+      this.#waitTimer.unref();
+    }
+    return true;
+  }
+
+  #oldestQueued(now: number): PendingRequest | undefined {
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const { request } = this.#queue[i]!;
+      if (!request.settled && now < request.deadline) return request;
+    }
+    return undefined;
+  }
+
+  /** Takes up to `cap` rows from the head of the queue, skipping settled and expired requests. */
+  #take(now: number, cap: number): Slice[] {
     const slices: Slice[] = [];
-    let room = this.#maxBatchRows;
+    let room = cap;
     while (room > 0 && this.#head < this.#queue.length) {
       const slice = this.#queue[this.#head]!;
       const { request } = slice;
@@ -138,6 +238,21 @@ export class Batcher {
     return slices;
   }
 
+  /** The slices whose requests still want an answer; requests past their deadline are failed here. */
+  #live(slices: readonly Slice[], now: number): Slice[] {
+    return slices.filter(({ request }) => {
+      if (request.settled) return false;
+      if (now < request.deadline) return true;
+      request.fail(new DeadlineExceededError(request.timeoutMs));
+      return false;
+    });
+  }
+
+  #queued(request: PendingRequest, rows: number): void {
+    request.queuedRows += rows;
+    this.#queuedRows += rows;
+  }
+
   #dequeued(request: PendingRequest, rows: number): void {
     request.queuedRows -= rows;
     this.#queuedRows -= rows;
@@ -153,31 +268,90 @@ export class Batcher {
     }
   }
 
-  #dispatch(worker: BatchWorker, slices: Slice[]): void {
+  #dispatch(worker: BatchWorker, slices: Slice[], crashes: number): void {
     const rows = batchRows(slices);
     const startedAt = this.#now();
     for (const slice of slices) {
       if (slice.request.dispatchedAt === 0) slice.request.dispatchedAt = startedAt;
     }
-    this.#hooks.onDispatch?.(rows.length, slices, startedAt);
+    const predictedMs = this.#cost.predict(rows.length);
+    this.#hooks.onDispatch?.(rows.length, slices, startedAt, predictedMs);
     this.#inFlightBatches += 1;
+
+    // A batch far past its predicted cost is hung: replace the worker and
+    // treat the batch as crashed (its rows are retried, bisected).
+    const budgetMs = Math.max(this.settings.batchTimeoutFloorMs, HANG_FACTOR * (predictedMs ?? 0));
+    let timedOut = false;
+    const hangTimer = setTimeout(() => {
+      timedOut = true;
+      worker.kill();
+    }, budgetMs);
+    hangTimer.unref();
+
     worker.run(rows).then(
       (results) => {
+        clearTimeout(hangTimer);
         this.#inFlightBatches -= 1;
-        this.#hooks.onBatchDone?.(rows.length, this.#now() - startedAt, undefined);
+        const durationMs = this.#now() - startedAt;
+        this.#cost.observe(rows.length, durationMs);
+        this.#hooks.onBatchDone?.(rows.length, durationMs, undefined, worker.version);
+        for (const slice of slices) slice.request.modelVersion = worker.version;
         splitBatch(slices, results);
         this.drain();
         this.#notifyIfIdle();
       },
       (error: unknown) => {
+        clearTimeout(hangTimer);
         this.#inFlightBatches -= 1;
-        const failure = asGatewayError(error);
-        this.#hooks.onBatchDone?.(rows.length, this.#now() - startedAt, failure);
-        for (const slice of slices) slice.request.fail(failure);
+        const failure = timedOut ? new BatchTimeoutError(budgetMs, rows.length) : asGatewayError(error);
+        this.#hooks.onBatchDone?.(rows.length, this.#now() - startedAt, failure, worker.version);
+        this.#retryOrFail(slices, failure, crashes);
         this.drain();
         this.#notifyIfIdle();
       },
     );
+  }
+
+  /**
+   * Bisection: a failed batch of several rows is split in two and each half
+   * queued as a batch of its own, ahead of new work. A single row that the
+   * handler rejects gets that error at once; a single row whose batch crashed
+   * or hung is tried again (the crash may have been another cause, such as a
+   * worker killed from outside) and refused as poison after
+   * {@link MAX_CRASHES_PER_ROW} crashes.
+   */
+  #retryOrFail(slices: readonly Slice[], failure: GatewayError, crashes: number): void {
+    const live = this.#live(slices, this.#now());
+    if (live.length === 0) return;
+    const rows = sliceRows(live);
+    const reason: RetryReason = failure instanceof ModelError ? 'model_error' : failure instanceof BatchTimeoutError ? 'timeout' : 'crash';
+    if (rows > 1) {
+      const [first, second] = halve(live);
+      this.#requeue({ slices: first, crashes: 0 }, { slices: second, crashes: 0 });
+      this.#hooks.onRetry?.(reason, rows);
+      return;
+    }
+    const request = live[0]!.request;
+    if (reason === 'model_error') {
+      this.#hooks.onPoison?.(failure);
+      request.fail(failure);
+      return;
+    }
+    if (crashes + 1 >= MAX_CRASHES_PER_ROW) {
+      const poison = new PoisonRowError(crashes + 1, failure);
+      this.#hooks.onPoison?.(poison);
+      request.fail(poison);
+      return;
+    }
+    this.#requeue({ slices: live, crashes: crashes + 1 });
+    this.#hooks.onRetry?.(reason, rows);
+  }
+
+  #requeue(...retries: Retry[]): void {
+    for (const retry of retries) {
+      for (const slice of retry.slices) this.#queued(slice.request, slice.count);
+    }
+    this.#retries.unshift(...retries);
   }
 }
 

@@ -1,8 +1,10 @@
-import { GatewayError, NotReadyError, QueueFullError, ShuttingDownError } from '../errors.js';
+import { GatewayError, NotReadyError, OverloadedError, QueueFullError, ShuttingDownError } from '../errors.js';
 import type { GatewayMetrics, Source } from '../metrics/metrics.js';
 import type { Result, Row } from '../model/row-schema.js';
-import { Batcher, type WorkerSource } from './batcher.js';
+import { Batcher, type BatchSettings, type WorkerSource } from './batcher.js';
+import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
+import { predictWaitMs } from './predict-wait.js';
 
 /** The pool as the engine sees it. */
 export interface EngineWorkers extends WorkerSource {
@@ -13,6 +15,9 @@ export interface EngineWorkers extends WorkerSource {
 export interface EngineOptions {
   readonly maxBatchRows: number;
   readonly maxQueueRows: number;
+  readonly latencySloMs?: number | undefined;
+  readonly maxBatchWaitMs?: number;
+  readonly batchTimeoutFloorMs?: number;
   readonly workers: EngineWorkers;
   readonly metrics?: GatewayMetrics;
   readonly now?: () => number;
@@ -24,6 +29,26 @@ export interface SubmitOptions {
   readonly source: Source;
 }
 
+/** Results in the order of the rows, and the model version that produced them. */
+export interface Prediction {
+  readonly results: Result[];
+  readonly modelVersion: string | undefined;
+}
+
+/** Settings that may be changed while serving (`PATCH /admin/config`). */
+export interface EngineSettings extends BatchSettings {
+  maxQueueRows: number;
+}
+
+/** What the engine knows about its own batching, for the admin API and metrics. */
+export interface EngineState {
+  readonly settings: Readonly<EngineSettings>;
+  readonly batchCap: number;
+  readonly cost: CostFit | undefined;
+  readonly queuedRows: number;
+  readonly inFlightBatches: number;
+}
+
 /**
  * The one entry point of both front doors: admission control, then the
  * batcher, then the workers. Front doors hand rows in and get results (in the
@@ -31,8 +56,9 @@ export interface SubmitOptions {
  */
 export class Engine {
   #batcher: Batcher;
+  #settings: EngineSettings;
+  #cost = new CostModel();
   #workers: EngineWorkers;
-  #maxQueueRows: number;
   #metrics: GatewayMetrics | undefined;
   #now: () => number;
   #closing = false;
@@ -40,26 +66,38 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.#workers = options.workers;
-    this.#maxQueueRows = options.maxQueueRows;
     this.#metrics = options.metrics;
     this.#now = options.now ?? (() => performance.now());
+    this.#settings = {
+      maxBatchRows: options.maxBatchRows,
+      maxQueueRows: options.maxQueueRows,
+      latencySloMs: options.latencySloMs,
+      maxBatchWaitMs: options.maxBatchWaitMs ?? 0,
+      batchTimeoutFloorMs: options.batchTimeoutFloorMs ?? 10_000,
+    };
     const metrics = this.#metrics;
     const model = metrics?.model ?? '';
     this.#batcher = new Batcher({
-      maxBatchRows: options.maxBatchRows,
+      settings: this.#settings,
       workers: options.workers,
+      cost: this.#cost,
       now: this.#now,
       hooks: {
-        onDispatch: (rows, slices, now) => {
+        onDispatch: (rows, slices, now, predictedMs) => {
           if (!metrics) return;
           metrics.batchRows.observe({ model }, rows);
+          if (predictedMs !== undefined) metrics.batchPredicted.observe({ model }, predictedMs / 1000);
           for (const slice of slices) {
-            if (slice.offset === 0) metrics.queueWait.observe({ model }, (now - slice.request.acceptedAt) / 1000);
+            if (slice.offset === 0 && slice.request.dispatchedAt === now) metrics.queueWait.observe({ model }, (now - slice.request.acceptedAt) / 1000);
           }
         },
-        onBatchDone: (_rows, durationMs, error) => {
-          metrics?.batchDuration.observe({ model, outcome: error ? error.code : 'ok' }, durationMs / 1000);
+        onBatchDone: (rows, durationMs, error, version) => {
+          if (!metrics) return;
+          metrics.batchDuration.observe({ model, outcome: error ? error.code : 'ok' }, durationMs / 1000);
+          if (!error) metrics.predictionsTotal.inc({ model, version }, rows);
         },
+        onRetry: (reason, rows) => metrics?.batchRetries.inc({ model, reason }, rows),
+        onPoison: (error) => metrics?.poisonRows.inc({ model, code: error.code }),
         onExpired: () => metrics?.expiredTotal.inc({ model }),
         onIdle: () => this.#notifyIdle(),
       },
@@ -67,7 +105,12 @@ export class Engine {
   }
 
   /** Predicts `rows`; resolves with one result per row, in order, or rejects with a {@link GatewayError}. */
-  submit(rows: readonly Row[], options: SubmitOptions): Promise<Result[]> {
+  async submit(rows: readonly Row[], options: SubmitOptions): Promise<Result[]> {
+    return (await this.predict(rows, options)).results;
+  }
+
+  /** As {@link submit}, with the model version that answered. */
+  predict(rows: readonly Row[], options: SubmitOptions): Promise<Prediction> {
     const refusal = this.#admit(rows.length);
     if (refusal) {
       this.#metrics?.shedTotal.inc({ model: this.#metrics.model, reason: refusal.code });
@@ -78,12 +121,35 @@ export class Engine {
     this.#metrics?.rowsTotal.inc({ model: this.#metrics.model, source: options.source }, rows.length);
     this.#batcher.enqueue(request);
     if (this.#metrics) this.#observe(request, options.source);
-    return request.promise;
+    return request.promise.then((results) => ({ results, modelVersion: request.modelVersion }));
   }
 
   /** Offers queued rows to workers; the pool calls this when a worker becomes ready. */
   drain(): void {
     this.#batcher.drain();
+  }
+
+  /** Sends later batches to `workers` (a reloaded model); running batches finish where they are. */
+  useWorkers(workers: EngineWorkers): void {
+    this.#workers = workers;
+    this.#batcher.useWorkers(workers);
+  }
+
+  /** Changes batching and admission settings while serving; returns the new state. */
+  tune(changes: Partial<EngineSettings>): EngineState {
+    Object.assign(this.#settings, changes);
+    this.#batcher.drain();
+    return this.state;
+  }
+
+  get state(): EngineState {
+    return {
+      settings: { ...this.#settings },
+      batchCap: this.#batcher.batchCap,
+      cost: this.#cost.fit,
+      queuedRows: this.#batcher.queuedRows,
+      inFlightBatches: this.#batcher.inFlightBatches,
+    };
   }
 
   get queuedRows(): number {
@@ -94,8 +160,8 @@ export class Engine {
     return this.#batcher.inFlightBatches;
   }
 
-  get maxBatchRows(): number {
-    return this.#batcher.maxBatchRows;
+  get batchCap(): number {
+    return this.#batcher.batchCap;
   }
 
   /** Refuses new work and resolves once everything accepted has been answered. */
@@ -107,12 +173,24 @@ export class Engine {
 
   #admit(rows: number): GatewayError | undefined {
     if (this.#closing) return new ShuttingDownError();
-    if (this.#workers.readyCount === 0) {
+    const ready = this.#workers.readyCount;
+    if (ready === 0) {
       const why = this.#workers.lastStartError?.message;
       return new NotReadyError(why ? `no model worker is ready: ${why}` : 'no model worker is ready yet');
     }
     const queued = this.#batcher.queuedRows;
-    if (queued + rows > this.#maxQueueRows) return new QueueFullError(queued, this.#maxQueueRows);
+    const { maxQueueRows, latencySloMs } = this.#settings;
+    if (queued + rows > maxQueueRows) return new QueueFullError(queued, maxQueueRows);
+    // A request that finds the queue empty is always taken: work-conserving.
+    if (latencySloMs === undefined || queued === 0) return undefined;
+    const waitMs = predictWaitMs(this.#cost, {
+      rows,
+      queuedRows: queued,
+      batchCap: this.#batcher.batchCap,
+      workers: ready,
+      inFlightBatches: this.#batcher.inFlightBatches,
+    });
+    if (waitMs !== undefined && waitMs > latencySloMs) return new OverloadedError(waitMs, latencySloMs);
     return undefined;
   }
 

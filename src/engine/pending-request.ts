@@ -23,6 +23,8 @@ export class PendingRequest {
   #timer: NodeJS.Timeout;
   /** Set when the first slice is dispatched; the queue wait is measured to here. */
   dispatchedAt = 0;
+  /** The model version of the worker that answered (the last one, if slices went to several). */
+  modelVersion: string | undefined;
   /** Rows still waiting in the batcher's queue; kept by the batcher. */
   queuedRows = 0;
   /** Called once when the request settles (with its error, if it failed), so the queue can stop counting its waiting rows. */

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  BadHttpRequestError,
   GatewayError,
   InternalError,
   InvalidJsonError,
@@ -52,4 +56,30 @@ export function errorHandler(bodyLimit: number) {
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.send(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`));
+}
+
+/**
+ * Node's HTTP parser rejected the request before any route (or the error
+ * handler above) could see it: answer in the same `{"error": ...}` shape, with
+ * a fresh request id since the request's own was never read, then close.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const gatewayError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new BadHttpRequestError('the request headers are larger than the server accepts', 431, { cause: error })
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new BadHttpRequestError('the request was not received in time', 408, { cause: error })
+        : new BadHttpRequestError(`the request is not valid HTTP (${error.code ?? 'parse error'})`, 400, { cause: error });
+  const id = randomUUID();
+  const body = JSON.stringify({ error: { code: gatewayError.code, message: gatewayError.message, requestId: id } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${gatewayError.statusCode} ${STATUS_CODES[gatewayError.statusCode]}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${id}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

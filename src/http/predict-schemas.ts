@@ -5,6 +5,7 @@ import type { ModelSpec } from '../model/manifest.js';
 import { rowSchema, type Row } from '../model/row-schema.js';
 
 export const REQUEST_TIMEOUT_HEADER = 'x-request-timeout';
+const DIGITS = /^[0-9]{1,16}$/;
 
 export const errorBodySchema = z
   .object({
@@ -68,6 +69,10 @@ export function predictSchemas(spec: ModelSpec, limits: { maxRequestRows: number
     },
     validateTimeout(value) {
       if (value === undefined) return { value: undefined };
+      // Only plain digits: Number() would also take '0x10', '1e3' and '' (as 0).
+      if (typeof value !== 'string' || !DIGITS.test(value)) {
+        return { error: new ValidationError([{ field: `header ${REQUEST_TIMEOUT_HEADER}`, reason: `must be a whole number of milliseconds from 1 to ${limits.maxTimeoutMs}` }]) };
+      }
       const parsed = timeout.safeParse(value);
       if (parsed.success) return { value: parsed.data };
       return { error: new ValidationError(formatIssues(parsed.error.issues).map((i) => ({ field: `header ${REQUEST_TIMEOUT_HEADER}`, reason: i.reason }))) };

@@ -6,9 +6,12 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/config.js';
 import type { Engine } from '../engine/engine.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
-import { errorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import { acceptOnlyJson } from './json-body.js';
 import { predictSchemas } from './predict-schemas.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
+import type { LiveModel } from '../serving/live-model.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { predictRoute } from './routes/predict.js';
@@ -19,6 +22,8 @@ export interface ServerOptions {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly readiness: () => Readiness;
+  /** The served model, for the admin endpoints (off without `config.adminToken`). */
+  readonly model?: LiveModel;
 }
 
 /** The HTTP front door: a thin adapter from Fastify to the engine. */
@@ -33,7 +38,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    clientErrorHandler,
   });
+  acceptOnlyJson(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(config.bodyLimitBytes));
@@ -52,6 +59,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' } } },
       info: {
         title: `Inference gateway: ${manifest.name}`,
         version: manifest.version,
@@ -70,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     modelVersion: manifest.version,
   });
   healthRoutes(app, options.readiness);
+  if (config.adminToken !== undefined && options.model !== undefined) adminRoutes(app, { token: config.adminToken, engine, model: options.model });
   metricsRoute(app, metrics.registry);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

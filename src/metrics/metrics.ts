@@ -7,6 +7,15 @@ export interface MetricsProbe {
   queuedRows(): number;
   inFlightBatches(): number;
   readyWorkers(): number;
+  /** The batcher's current decisions and what it has learned. */
+  batching?(): BatchingProbe;
+}
+
+export interface BatchingProbe {
+  readonly batchCap: number;
+  readonly latencySloMs: number | undefined;
+  readonly fixedMs: number | undefined;
+  readonly perRowMs: number | undefined;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
@@ -26,6 +35,11 @@ export class GatewayMetrics {
   readonly expiredTotal: Counter<'model'>;
   readonly shedTotal: Counter<'model' | 'reason'>;
   readonly workerRestarts: Counter<'model'>;
+  readonly batchPredicted: Histogram<'model'>;
+  readonly predictionsTotal: Counter<'model' | 'version'>;
+  readonly batchRetries: Counter<'model' | 'reason'>;
+  readonly poisonRows: Counter<'model' | 'code'>;
+  readonly reloads: Counter<'model' | 'outcome'>;
 
   constructor(readonly model: string, probe: MetricsProbe) {
     const registers = [this.registry];
@@ -58,6 +72,17 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.batchPredicted = new Histogram({
+      name: 'gateway_batch_predicted_seconds',
+      help: 'Round trip of one batch as predicted by the learned cost model at dispatch (compare with gateway_batch_duration_seconds)',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.predictionsTotal = new Counter({ name: 'gateway_predictions_total', help: 'Rows predicted, by the model version that answered', labelNames: ['model', 'version'], registers });
+    this.batchRetries = new Counter({ name: 'gateway_batch_retried_rows_total', help: 'Rows of failed batches run again (split in halves), by why the batch failed', labelNames: ['model', 'reason'], registers });
+    this.poisonRows = new Counter({ name: 'gateway_poison_rows_total', help: 'Rows refused because on their own they fail, crash or hang the model', labelNames: ['model', 'code'], registers });
+    this.reloads = new Counter({ name: 'gateway_model_reloads_total', help: 'Model reloads, by outcome (ok, or failed with the old version still serving)', labelNames: ['model', 'outcome'], registers });
     this.rowsTotal = new Counter({ name: 'gateway_rows_total', help: 'Rows accepted for prediction', labelNames: ['model', 'source'], registers });
     this.expiredTotal = new Counter({ name: 'gateway_expired_requests_total', help: 'Requests whose deadline passed before they reached the model', labelNames: ['model'], registers });
     this.shedTotal = new Counter({ name: 'gateway_shed_requests_total', help: 'Requests refused at admission', labelNames: ['model', 'reason'], registers });
@@ -89,6 +114,26 @@ export class GatewayMetrics {
         this.set({ model }, probe.readyWorkers());
       },
     });
+    const batching = probe.batching?.bind(probe);
+    if (batching) {
+      const gauge = (name: string, help: string, read: (b: BatchingProbe) => number | undefined): void => {
+        new Gauge({
+          name,
+          help,
+          labelNames: ['model'],
+          registers,
+          collect() {
+            const value = read(batching());
+            if (value === undefined) this.reset();
+            else this.set({ model }, value);
+          },
+        });
+      };
+      gauge('gateway_batch_rows_cap', 'Most rows the next batch may hold (max batch rows, lowered to fit the latency objective)', (b) => b.batchCap);
+      gauge('gateway_latency_objective_seconds', 'The latency objective admission and batch sizing aim for', (b) => (b.latencySloMs === undefined ? undefined : b.latencySloMs / 1000));
+      gauge('gateway_batch_cost_fixed_seconds', 'Learned fixed cost of one batch (cost = fixed + per_row x rows)', (b) => (b.fixedMs === undefined ? undefined : b.fixedMs / 1000));
+      gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));
+    }
     // Initialise zero-valued series so dashboards see them before the first event.
     this.workerRestarts.inc({ model }, 0);
     this.expiredTotal.inc({ model }, 0);

@@ -81,7 +81,13 @@ const manifestSchema = z.strictObject({
   output: objectSchema,
   /** One valid input row, shown in the API docs. */
   example: z.record(z.string(), z.unknown()).optional(),
-  batching: z.strictObject({ maxBatchRows: z.int().min(1).max(65_536).optional() }).default({}),
+  batching: z
+    .strictObject({
+      maxBatchRows: z.int().min(1).max(65_536).optional(),
+      /** Latency objective in ms: caps batches and drives admission control. */
+      latencySloMs: z.int().min(1).max(3_600_000).optional(),
+    })
+    .default({}),
   workers: z.int().min(1).max(64).optional(),
 });
 

@@ -17,6 +17,8 @@ export interface PythonWorkerOptions {
   readonly pythonPath: string;
   /** A worker not ready this long after spawning is killed and reported as a start failure. */
   readonly startTimeoutMs: number;
+  /** The model version it serves (from model.json), reported with each prediction. */
+  readonly version: string;
   readonly logger: Logger;
 }
 
@@ -25,6 +27,8 @@ export type WorkerState = 'starting' | 'ready' | 'stopping' | 'exited';
 export interface WorkerExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** Batches it was running when it died (they were failed with a worker-exited error). */
+  readonly batchesLost: number;
 }
 
 interface InFlightBatch {
@@ -48,6 +52,7 @@ const MAX_BATCH_ID = 0xffff_ffff;
  */
 export class PythonWorker {
   readonly slot: number;
+  readonly version: string;
   /** Resolves once the handler is loaded; rejects with {@link WorkerStartError} otherwise. */
   readonly started: Promise<ReadyMessage>;
   /** Resolves when the process has exited, for whatever reason. */
@@ -66,6 +71,7 @@ export class PythonWorker {
 
   constructor(options: PythonWorkerOptions) {
     this.slot = options.slot;
+    this.version = options.version;
     this.#logger = options.logger;
     this.#child = spawn(options.python, ['-u', '-m', 'gateway_worker', '--model-dir', options.modelDir], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
@@ -105,8 +111,9 @@ export class PythonWorker {
           const reason = this.#loadFailure ?? spawnError?.message ?? `exited with ${how} before it was ready${this.#tail()}`;
           onStartFailure(new WorkerStartError(`worker ${this.slot} failed to start: ${reason}`));
         }
+        const batchesLost = this.#inFlight.size;
         this.#failInFlight(new WorkerExitedError(`worker ${this.slot} (pid ${this.pid}) exited with ${how} while running this batch`));
-        resolve({ code, signal });
+        resolve({ code, signal, batchesLost });
       });
     });
 

@@ -22,13 +22,17 @@ export interface WorkerPoolOptions {
 const MAX_IN_FLIGHT_PER_WORKER = 1;
 
 /**
- * N Python workers: started together, each restarted with backoff when it exits.
+ * N Python workers: started together, each replaced when it exits. A worker
+ * that died running a batch (killed, out of memory, a poison row) is replaced
+ * at once — the engine is already retrying its batch; one that dies before it
+ * is ready, or idle, is restarted with backoff so a broken model cannot spin.
  */
 export class WorkerPool implements WorkerSource {
   #options: WorkerPoolOptions;
   #workers: (PythonWorker | undefined)[];
   #failures: number[];
   #restartTimers = new Set<NodeJS.Timeout>();
+  #retiring = new Set<Promise<unknown>>();
   #stopping = false;
   #lastStartError: WorkerStartError | undefined;
   #restarts = 0;
@@ -55,6 +59,10 @@ export class WorkerPool implements WorkerSource {
     return leastInFlight(this.#workers, MAX_IN_FLIGHT_PER_WORKER);
   }
 
+  get version(): string {
+    return this.#options.worker.version;
+  }
+
   get size(): number {
     return this.#workers.length;
   }
@@ -76,12 +84,37 @@ export class WorkerPool implements WorkerSource {
     return this.#workers.flatMap((w) => (w?.pid === undefined ? [] : [w.pid]));
   }
 
+  /**
+   * Grows or shrinks the pool while serving. New workers join when ready;
+   * removed ones take no new batch, finish the one they run, then exit.
+   */
+  resize(size: number): void {
+    if (this.#stopping || size === this.#workers.length) return;
+    if (size > this.#workers.length) {
+      const from = this.#workers.length;
+      for (let slot = from; slot < size; slot++) {
+        this.#workers.push(undefined);
+        this.#failures.push(0);
+        this.#spawn(slot);
+      }
+      return;
+    }
+    const removed = this.#workers.splice(size);
+    this.#failures.splice(size);
+    for (const worker of removed) {
+      if (!worker) continue;
+      const stopped = worker.stop(this.#options.stopGraceMs ?? 5_000);
+      this.#retiring.add(stopped);
+      void stopped.finally(() => this.#retiring.delete(stopped));
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopping = true;
     for (const timer of this.#restartTimers) clearTimeout(timer);
     this.#restartTimers.clear();
     const grace = this.#options.stopGraceMs ?? 5_000;
-    await Promise.all(this.#workers.map((w) => w?.stop(grace)));
+    await Promise.all([...this.#workers.map((w) => w?.stop(grace)), ...this.#retiring]);
   }
 
   #spawn(slot: number): PythonWorker {
@@ -99,14 +132,17 @@ export class WorkerPool implements WorkerSource {
       },
     );
     void worker.exited.then((exit) => {
-      if (this.#stopping) return;
+      // Stopped, or removed by resize(): not to be replaced.
+      if (this.#stopping || this.#workers[slot] !== worker) return;
+      const diedInBatch = exit.batchesLost > 0;
       const stable = worker.uptimeMs() >= (this.#options.stableAfterMs ?? 10_000);
-      this.#failures[slot] = stable ? 0 : this.#failures[slot]! + 1;
-      const delay = restartBackoffMs(Math.max(0, this.#failures[slot]! - 1));
-      logger.warn({ pid: worker.pid, code: exit.code, signal: exit.signal, restartInMs: delay }, 'worker exited; restarting');
+      if (stable) this.#failures[slot] = 0;
+      else if (!diedInBatch) this.#failures[slot] = this.#failures[slot]! + 1;
+      const delay = diedInBatch ? 0 : restartBackoffMs(Math.max(0, this.#failures[slot]! - 1));
+      logger.warn({ pid: worker.pid, code: exit.code, signal: exit.signal, batchesLost: exit.batchesLost, restartInMs: delay }, 'worker exited; restarting');
       const timer = setTimeout(() => {
         this.#restartTimers.delete(timer);
-        if (this.#stopping) return;
+        if (this.#stopping || this.#workers[slot] !== worker) return;
         this.#restarts += 1;
         this.#options.onWorkerRestart?.(slot);
         this.#spawn(slot);

@@ -1,4 +1,5 @@
 import type { BatchWorker, WorkerSource } from '../../src/engine/batcher.js';
+import { WorkerExitedError } from '../../src/errors.js';
 import type { Result, Row } from '../../src/model/row-schema.js';
 
 interface Running {
@@ -10,7 +11,10 @@ interface Running {
 /** A worker whose batches finish when the test says so. */
 export class FakeWorker implements BatchWorker {
   readonly batches: (readonly Row[])[] = [];
+  kills = 0;
   #running: Running | undefined;
+
+  constructor(readonly version = 'test') {}
 
   get busy(): boolean {
     return this.#running !== undefined;
@@ -27,6 +31,11 @@ export class FakeWorker implements BatchWorker {
   finish(answer: (row: Row) => Result = (row) => ({ echo: row })): void {
     const running = this.#take();
     running.resolve(running.rows.map(answer));
+  }
+
+  kill(): void {
+    this.kills += 1;
+    if (this.#running) this.fail(new WorkerExitedError('killed'));
   }
 
   fail(error: Error): void {

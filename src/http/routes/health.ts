@@ -6,6 +6,8 @@ export interface Readiness {
   readonly ready: boolean;
   readonly workersReady: number;
   readonly workers: number;
+  /** The model version serving now. */
+  readonly version?: string;
   readonly reason?: string;
 }
 
@@ -13,6 +15,7 @@ const readinessSchema = z.object({
   ready: z.boolean(),
   workersReady: z.int(),
   workers: z.int(),
+  version: z.string().optional(),
   reason: z.string().optional(),
 });
 

@@ -4,6 +4,9 @@ import type { Engine } from '../../engine/engine.js';
 import type { Row } from '../../model/row-schema.js';
 import { errorBodySchema, type PredictSchemas } from '../predict-schemas.js';
 
+/** Which model version answered (it changes when the model is reloaded). */
+export const MODEL_VERSION_HEADER = 'x-model-version';
+
 export interface PredictRouteOptions {
   readonly engine: Engine;
   readonly schemas: PredictSchemas;
@@ -47,16 +50,14 @@ export function predictRoute(app: FastifyInstance, options: PredictRouteOptions)
     },
     // Results come from the model as-is; JSON.stringify is the fastest safe serializer for them.
     serializerCompiler: () => (data) => JSON.stringify(data),
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const header = request.headers['x-request-timeout'];
       const timeoutMs = header === undefined ? defaultTimeoutMs : Number(header);
       const body = request.body as Row | { instances: Row[] };
-      if (isBatch(body)) {
-        const predictions = await engine.submit(body.instances, { timeoutMs, source: 'http' });
-        return { predictions };
-      }
-      const [result] = await engine.submit([body], { timeoutMs, source: 'http' });
-      return result;
+      const batch = isBatch(body);
+      const { results, modelVersion } = await engine.predict(batch ? body.instances : [body], { timeoutMs, source: 'http' });
+      if (modelVersion !== undefined) reply.header(MODEL_VERSION_HEADER, modelVersion);
+      return batch ? { predictions: results } : results[0];
     },
   });
 }

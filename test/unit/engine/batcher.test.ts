@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Batcher } from '../../../src/engine/batcher.js';
+import { Batcher, type BatchSettings } from '../../../src/engine/batcher.js';
+import { CostModel } from '../../../src/engine/cost-model.js';
 import { PendingRequest } from '../../../src/engine/pending-request.js';
 import { DeadlineExceededError, ModelError } from '../../../src/errors.js';
 import type { Row } from '../../../src/model/row-schema.js';
@@ -7,6 +8,7 @@ import { FakePool } from '../../helpers/fake-worker.js';
 import { FAKE_TIMERS, flush } from '../../helpers/flush.js';
 
 const rows = (n: number, tag = 'r'): Row[] => Array.from({ length: n }, (_, i) => ({ id: `${tag}${i}` }));
+const settings = (maxBatchRows: number): BatchSettings => ({ maxBatchRows, latencySloMs: undefined, maxBatchWaitMs: 0, batchTimeoutFloorMs: 60_000 });
 const request = (n: number, tag = 'r', timeoutMs = 10_000) => new PendingRequest(rows(n, tag), timeoutMs, performance.now());
 
 describe('Batcher', () => {
@@ -19,7 +21,7 @@ describe('Batcher', () => {
 
   it('sends a lone request to an idle worker at once, without waiting for a timer', () => {
     const pool = new FakePool(2);
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool });
     batcher.enqueue(request(1));
     // No timer advanced: the batch is already at the worker.
     expect(pool.workers[0]!.batches).toEqual([[{ id: 'r0' }]]);
@@ -28,7 +30,7 @@ describe('Batcher', () => {
 
   it('forms one batch from what queues while every worker is busy', async () => {
     const pool = new FakePool(1);
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool });
     const first = request(1, 'a');
     batcher.enqueue(first);
     const waiting = [request(2, 'b'), request(1, 'c'), request(3, 'd')];
@@ -46,7 +48,7 @@ describe('Batcher', () => {
 
   it('never puts more than maxBatchRows rows in a batch, splitting a big request across batches', async () => {
     const pool = new FakePool(1);
-    const batcher = new Batcher({ maxBatchRows: 4, workers: pool });
+    const batcher = new Batcher({ settings: settings(4), cost: new CostModel(), workers: pool });
     batcher.enqueue(request(1, 'x'));
     const big = request(10, 'big');
     batcher.enqueue(big);
@@ -62,7 +64,7 @@ describe('Batcher', () => {
 
   it('drops a request whose deadline passed before it reached a worker, with DeadlineExceededError', async () => {
     const pool = new FakePool(1);
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool });
     batcher.enqueue(request(1, 'busy'));
     const late = request(2, 'late', 50);
     const onTime = request(1, 'ok', 10_000);
@@ -84,7 +86,7 @@ describe('Batcher', () => {
   it('stops counting an expired request as queued the moment its deadline passes, and reports it expired', async () => {
     const pool = new FakePool(1);
     const expired: PendingRequest[] = [];
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool, hooks: { onExpired: (r) => expired.push(r) } });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool, hooks: { onExpired: (r) => expired.push(r) } });
     batcher.enqueue(request(1, 'busy'));
     const late = request(2, 'late', 50);
     batcher.enqueue(late);
@@ -100,7 +102,7 @@ describe('Batcher', () => {
   it('drops expired work at dispatch even if its timer has not fired yet', async () => {
     let now = 0;
     const pool = new FakePool(1);
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool, now: () => now });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool, now: () => now });
     batcher.enqueue(new PendingRequest(rows(1, 'busy'), 10_000, 0));
     const expired = new PendingRequest(rows(1, 'expired'), 100, 0);
     batcher.enqueue(expired);
@@ -114,7 +116,7 @@ describe('Batcher', () => {
 
   it('fails every request of a failed batch, and keeps serving the next ones', async () => {
     const pool = new FakePool(1);
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool });
     const a = request(1, 'a');
     batcher.enqueue(a);
     const b = request(1, 'b');
@@ -128,7 +130,7 @@ describe('Batcher', () => {
 
   it('uses every idle worker before queueing', () => {
     const pool = new FakePool(3);
-    const batcher = new Batcher({ maxBatchRows: 64, workers: pool });
+    const batcher = new Batcher({ settings: settings(64), cost: new CostModel(), workers: pool });
     for (let i = 0; i < 4; i++) batcher.enqueue(request(1, `r${i}-`));
     expect(pool.workers.map((w) => w.batches.length)).toEqual([1, 1, 1]);
     expect(batcher.queuedRows).toBe(1);

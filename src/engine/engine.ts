@@ -9,6 +9,8 @@ import { predictWaitMs } from './predict-wait.js';
 /** The pool as the engine sees it. */
 export interface EngineWorkers extends WorkerSource {
   readonly readyCount: number;
+  /** No worker is ready, but one is restarting after a crash (not failing to start): queue rather than refuse. */
+  readonly recovering?: boolean;
   readonly lastStartError?: Error | undefined;
 }
 
@@ -174,7 +176,7 @@ export class Engine {
   #admit(rows: number): GatewayError | undefined {
     if (this.#closing) return new ShuttingDownError();
     const ready = this.#workers.readyCount;
-    if (ready === 0) {
+    if (ready === 0 && this.#workers.recovering !== true) {
       const why = this.#workers.lastStartError?.message;
       return new NotReadyError(why ? `no model worker is ready: ${why}` : 'no model worker is ready yet');
     }

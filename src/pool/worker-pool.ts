@@ -75,6 +75,15 @@ export class WorkerPool implements WorkerSource {
     return this.#restarts;
   }
 
+  /**
+   * A worker is being replaced after a crash and the model has been loading
+   * fine: work may queue for it rather than be refused.
+   */
+  get recovering(): boolean {
+    if (this.#lastStartError !== undefined || this.#stopping) return false;
+    return this.#restartTimers.size > 0 || this.#workers.some((w) => w?.state === 'starting');
+  }
+
   /** Why no worker is ready, when that is the case. */
   get lastStartError(): WorkerStartError | undefined {
     return this.#lastStartError;

@@ -90,11 +90,10 @@ describe('Python workers (toy model)', () => {
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_worker_restarts_total\{model="toy"\} 1$/m);
   });
 
-  it('fails the batch of a worker that dies mid-batch with a retriable 503, then recovers', async () => {
+  it('refuses a row that kills its worker every time with 500 GW_ERR_POISON_ROW after three tries, then serves', async () => {
     const response = await post(gw.http, '/predict', { x: 1, mode: 'exit' });
-    expect(response.status).toBe(503);
-    expect(errorOf(response.body).code).toBe('GW_ERR_WORKER_EXITED');
-    expect(response.headers['retry-after']).toBe('1');
+    expect(response.status).toBe(500);
+    expect(errorOf(response.body)).toMatchObject({ code: 'GW_ERR_POISON_ROW', attempts: 3, lastCode: 'GW_ERR_WORKER_EXITED' });
     await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 3 })).status).toBe(200), { timeout: 20_000, interval: 50 });
   });
 });

@@ -1,0 +1,172 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { errorOf, get, post, startTestGateway, TOY_MODEL_DIR, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
+
+const toy = (options: Record<string, unknown>) => startTestGateway({ model: TOY_MODEL_DIR, ...options });
+
+/** One metric sample from /metrics, 0 when the series is absent. */
+async function metric(gw: TestGateway, pattern: RegExp): Promise<number> {
+  const match = pattern.exec((await get(gw.http, '/metrics')).text);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Fills the only worker with a slow batch, then sends `rows` while it is busy
+ * so that they queue up and go to the model together, as one mixed batch.
+ */
+async function sendWhileBusy(gw: TestGateway, rows: Record<string, unknown>[]): Promise<JsonResponse[]> {
+  const blocker = post(gw.http, '/predict', { x: -1, mode: 'sleep', seconds: 1 });
+  await vi.waitFor(() => expect(gw.gateway.engine.inFlightBatches).toBe(1), { timeout: 10_000, interval: 5 });
+  const answers = rows.map((row) => post(gw.http, '/predict', row));
+  await vi.waitFor(() => expect(gw.gateway.engine.queuedRows).toBe(rows.length), { timeout: 10_000, interval: 5 });
+  expect((await blocker).status).toBe(200);
+  return Promise.all(answers);
+}
+
+function marked(count: number, every: number, mode: string, extra: Record<string, unknown> = {}): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, x) => (x % every === every - 1 ? { x, mode, ...extra } : { x }));
+}
+
+describe('poison rows: only the guilty rows fail', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await toy({ workers: 1 });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('a handler exception in a mixed batch fails exactly the marked rows with 500 GW_ERR_MODEL', async () => {
+    const rows = marked(40, 7, 'boom');
+    const answers = await sendWhileBusy(gw, rows);
+    rows.forEach((row, i) => {
+      const answer = answers[i]!;
+      if (row.mode === 'boom') {
+        expect(answer.status).toBe(500);
+        expect(errorOf(answer.body)).toMatchObject({ code: 'GW_ERR_MODEL', message: expect.stringMatching(/row asked to explode/) });
+      } else {
+        expect(answer.status).toBe(200);
+        expect((answer.body as { y: number }).y).toBe((row.x as number) * 2);
+      }
+    });
+    // The 40 rows went to the model as one batch, which was bisected.
+    expect(await metric(gw, /^gateway_batch_retried_rows_total\{model="toy",reason="model_error"\} (\d+)/m)).toBeGreaterThanOrEqual(40);
+  });
+
+  it('a row that kills the worker (os._exit) in a mixed batch fails alone with 500 GW_ERR_POISON_ROW; the rest are answered', async () => {
+    const rows = marked(24, 12, 'exit');
+    const answers = await sendWhileBusy(gw, rows);
+    rows.forEach((row, i) => {
+      const answer = answers[i]!;
+      if (row.mode === 'exit') {
+        expect(answer.status).toBe(500);
+        expect(errorOf(answer.body)).toMatchObject({ code: 'GW_ERR_POISON_ROW', attempts: 3, lastCode: 'GW_ERR_WORKER_EXITED' });
+      } else {
+        expect(answer.status).toBe(200);
+        expect((answer.body as { y: number }).y).toBe((row.x as number) * 2);
+      }
+    });
+    expect(await metric(gw, /^gateway_batch_retried_rows_total\{model="toy",reason="crash"\} (\d+)/m)).toBeGreaterThanOrEqual(24);
+    expect(await metric(gw, /^gateway_poison_rows_total\{model="toy",code="GW_ERR_POISON_ROW"\} (\d+)/m)).toBe(2);
+    // The pool did not crash-loop: the worker that died was replaced and serves.
+    expect((await post(gw.http, '/predict', { x: 5 })).status).toBe(200);
+  });
+});
+
+describe('hung batches', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await toy({ workers: 2, batchTimeoutFloorMs: 300 });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('a row that hangs the handler fails with a batch timeout; the others succeed and the pool recovers', async () => {
+    const rows = marked(30, 10, 'sleep', { seconds: 60 });
+    const answers = await Promise.all(rows.map((row) => post(gw.http, '/predict', row)));
+    rows.forEach((row, i) => {
+      const answer = answers[i]!;
+      if (row.mode === 'sleep') {
+        expect(answer.status).toBe(500);
+        expect(errorOf(answer.body)).toMatchObject({ code: 'GW_ERR_POISON_ROW', lastCode: 'GW_ERR_BATCH_TIMEOUT' });
+      } else {
+        expect(answer.status).toBe(200);
+      }
+    });
+    await vi.waitFor(() => expect(gw.gateway.pool.readyCount).toBe(2), { timeout: 20_000, interval: 20 });
+    expect((await post(gw.http, '/predict', { x: 4 })).body).toMatchObject({ y: 8 });
+  });
+});
+
+describe('worker crashes under load', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await toy({ workers: 3 });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('SIGKILL of a random worker every 200 ms loses no request: every answer is the undisturbed prediction', async () => {
+    const total = 4000;
+    // Each row costs the model 2 ms, so workers are nearly always mid-batch when killed.
+    const answers = Array.from({ length: total }, (_, x) => post(gw.http, '/predict', { x, mode: 'sleep', seconds: 0.002 }));
+    let kills = 0;
+    const killer = setInterval(() => {
+      const pids = gw.gateway.pool.pids;
+      const pid = pids[Math.floor(Math.random() * pids.length)];
+      if (pid === undefined) return;
+      try {
+        process.kill(pid, 'SIGKILL');
+        kills += 1;
+      } catch {
+        // exited meanwhile
+      }
+    }, 200);
+    const settled = await Promise.all(answers).finally(() => clearInterval(killer));
+    const wrong = settled.flatMap((answer, x) => (answer.status === 200 && (answer.body as { y: number }).y === x * 2 ? [] : [{ x, status: answer.status, body: answer.body }]));
+    expect(wrong).toEqual([]);
+    expect(kills).toBeGreaterThanOrEqual(5);
+    // Kills hit running batches, whose rows were dispatched again.
+    expect(await metric(gw, /^gateway_batch_retried_rows_total\{model="toy",reason="crash"\} (\d+)/m)).toBeGreaterThan(0);
+  });
+});
+
+describe('a model that crash-loops on start', () => {
+  const flag = path.join(os.tmpdir(), `toy-fail-load-${process.pid}`);
+  let gw: TestGateway;
+  beforeAll(async () => {
+    process.env.TOY_FAIL_LOAD_IF_EXISTS = flag;
+    gw = await toy({ workers: 2 });
+  });
+  afterEach(() => {
+    rmSync(flag, { force: true });
+  });
+  afterAll(async () => {
+    delete process.env.TOY_FAIL_LOAD_IF_EXISTS;
+    await gw.close();
+  });
+
+  it('turns /health/ready false with the reason, refuses requests at once with 503 naming it, and recovers when the model can load again', async () => {
+    writeFileSync(flag, '');
+    for (const pid of gw.gateway.pool.pids) process.kill(pid, 'SIGKILL');
+    await vi.waitFor(
+      async () => {
+        const ready = await get(gw.http, '/health/ready');
+        expect(ready.status).toBe(503);
+        expect(JSON.parse(ready.text)).toMatchObject({ ready: false, workersReady: 0, reason: expect.stringMatching(/load refused/) });
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+    const refused = await post(gw.http, '/predict', { x: 1 });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(errorOf(refused.body)).toMatchObject({ code: 'GW_ERR_NOT_READY', message: expect.stringMatching(/load refused/) });
+
+    rmSync(flag);
+    await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 1 })).status).toBe(200), { timeout: 30_000, interval: 50 });
+  });
+});

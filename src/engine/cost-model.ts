@@ -68,7 +68,8 @@ export class CostModel {
     const fit = this.fit;
     if (fit === undefined) return undefined;
     if (fit.perRowMs <= 0) return Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.floor((ms - fit.fixedMs) / fit.perRowMs));
+    // The epsilon keeps an exact fit (e.g. 1024.9999…) from losing a row to rounding.
+    return Math.max(1, Math.floor((ms - fit.fixedMs) / fit.perRowMs + 1e-9));
   }
 
   #solve(): CostFit {

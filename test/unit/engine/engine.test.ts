@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/engine/engine.js';
-import { NotReadyError, QueueFullError, ShuttingDownError } from '../../../src/errors.js';
+import { NotReadyError, OverloadedError, QueueFullError, ShuttingDownError } from '../../../src/errors.js';
 import { FakePool } from '../../helpers/fake-worker.js';
 import { FAKE_TIMERS, flush } from '../../helpers/flush.js';
 
@@ -83,5 +83,37 @@ describe('Engine admission', () => {
     await closing;
     await expect(a).resolves.toHaveLength(1);
     await expect(b).resolves.toHaveLength(1);
+  });
+
+  it('refuses at once, with 503 GW_ERR_OVERLOADED, work predicted to finish later than the latency objective', async () => {
+    vi.useFakeTimers(FAKE_TIMERS);
+    const pool = new FakePool(1);
+    const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 50, workers: pool });
+    // Teach the cost model: a batch costs 10 ms + 1 ms per row.
+    for (const rows of [1, 2, 4, 8, 16, 3]) {
+      const done = engine.submit(Array.from({ length: rows }, () => ({})), opts);
+      vi.advanceTimersByTime(10 + rows);
+      pool.workers[0]!.finish();
+      await done;
+    }
+    // Half the objective fits (25 - 10) / 1 = 15 rows per batch.
+    expect(engine.batchCap).toBe(15);
+    void engine.submit([{}], opts); // running
+    void engine.submit(Array.from({ length: 10 }, () => ({})), opts); // the queue was empty: always taken
+    // 20 rows queued need two batches of 15 behind the running one: 12.5 + 2 × 25 ms > 50 ms.
+    const refused = await engine.submit(Array.from({ length: 10 }, () => ({})), opts).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OverloadedError);
+    expect(refused).toMatchObject({ statusCode: 503, retryAfterSeconds: 1, objectiveMs: 50 });
+    // One more row still fits: a batch of 11 (21 ms) behind the running one.
+    expect(engine.queuedRows).toBe(10);
+    void engine.submit([{}], opts);
+    expect(engine.queuedRows).toBe(11);
+  });
+
+  it('can be retuned while serving', () => {
+    const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 10, workers: new FakePool(1) });
+    const state = engine.tune({ maxBatchRows: 4, maxQueueRows: 100, latencySloMs: 80 });
+    expect(state.settings).toMatchObject({ maxBatchRows: 4, maxQueueRows: 100, latencySloMs: 80 });
+    expect(engine.batchCap).toBe(4);
   });
 });

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { CostModel } from '../../../src/engine/cost-model.js';
+
+describe('CostModel', () => {
+  it('predicts nothing until it has seen the warm-up batches', () => {
+    const cost = new CostModel({ warmup: 3 });
+    cost.observe(10, 5);
+    cost.observe(20, 6);
+    expect(cost.predict(10)).toBeUndefined();
+    expect(cost.rowsWithin(50)).toBeUndefined();
+    cost.observe(30, 7);
+    expect(cost.predict(10)).toBeDefined();
+  });
+
+  it('recovers fixed and per-row cost from batches of varied size', () => {
+    const cost = new CostModel();
+    for (const rows of [1, 16, 64, 256, 1024, 8, 512, 128]) cost.observe(rows, 9 + 0.04 * rows);
+    expect(cost.fit!.fixedMs).toBeCloseTo(9, 6);
+    expect(cost.fit!.perRowMs).toBeCloseTo(0.04, 6);
+    expect(cost.predict(100)).toBeCloseTo(13, 6);
+    // (50 - 9) / 0.04 = 1025 rows fit in 50 ms.
+    expect(cost.rowsWithin(50)).toBe(1025);
+  });
+
+  it('follows a model that gets slower: recent batches outweigh old ones', () => {
+    const cost = new CostModel({ decay: 0.9 });
+    for (let i = 0; i < 50; i++) cost.observe(1 + (i % 10) * 10, 10 + 0.1 * (1 + (i % 10) * 10));
+    for (let i = 0; i < 100; i++) cost.observe(1 + (i % 10) * 10, 20 + 0.2 * (1 + (i % 10) * 10));
+    expect(cost.fit!.fixedMs).toBeCloseTo(20, 1);
+    expect(cost.fit!.perRowMs).toBeCloseTo(0.2, 2);
+  });
+
+  it('charges the whole cost per row when every batch had the same size (exact at that size)', () => {
+    const cost = new CostModel();
+    for (let i = 0; i < 10; i++) cost.observe(32, 16);
+    expect(cost.fit).toMatchObject({ fixedMs: 0, perRowMs: 0.5 });
+    expect(cost.predict(32)).toBe(16);
+  });
+
+  it('never fits a negative slope or intercept to noise', () => {
+    const cost = new CostModel();
+    for (const [rows, ms] of [[1, 12], [100, 10], [200, 11], [300, 9], [400, 10]] as const) cost.observe(rows, ms);
+    expect(cost.fit!.perRowMs).toBeGreaterThanOrEqual(0);
+    expect(cost.fit!.fixedMs).toBeGreaterThanOrEqual(0);
+    const steep = new CostModel();
+    for (const [rows, ms] of [[10, 1], [20, 3], [30, 5], [40, 7], [50, 9]] as const) steep.observe(rows, ms);
+    expect(steep.fit!.fixedMs).toBeGreaterThanOrEqual(0);
+    expect(steep.fit!.perRowMs).toBeGreaterThan(0);
+  });
+});

@@ -22,6 +22,8 @@ export interface ServerOptions {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly readiness: () => Readiness;
+  /** True once the gateway is shutting down: every response then closes its connection. */
+  readonly draining?: () => boolean;
   /** The served model, for the admin endpoints (off without `config.adminToken`). */
   readonly model?: LiveModel;
 }
@@ -46,8 +48,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(errorHandler(config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler);
 
+  const draining = options.draining ?? (() => false);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (draining()) reply.header('connection', 'close');
   });
   // An access line per request only at debug: otherwise the hook is not even installed.
   if (options.logger.isLevelEnabled('debug')) {

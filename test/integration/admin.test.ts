@@ -141,3 +141,18 @@ describe('admin endpoints with a token', () => {
     expect((await request(gw, 'POST', '/admin/models/other/reload', auth)).status).toBe(404);
   });
 });
+
+describe('watching the model on disk (--watch-model)', () => {
+  it('reloads when model.json changes, without an admin call', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'toy-watch-'));
+    cpSync(TOY_MODEL_DIR, dir, { recursive: true });
+    const gw = await startTestGateway({ model: dir, workers: 1, watchModel: true });
+    try {
+      setVersion(dir, '0.9.0');
+      await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 1 })).headers['x-model-version']).toBe('0.9.0'), { timeout: 30_000, interval: 50 });
+    } finally {
+      await gw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -55,12 +55,13 @@ describe('poison rows: only the guilty rows fail', () => {
     expect(await metric(gw, /^gateway_batch_retried_rows_total\{model="toy",reason="model_error"\} (\d+)/m)).toBeGreaterThanOrEqual(40);
   });
 
-  it('a row that kills the worker (os._exit) in a mixed batch fails alone with 500 GW_ERR_POISON_ROW; the rest are answered', async () => {
+  it('rows that kill the worker (os._exit, segfault) in a mixed batch fail alone with 500 GW_ERR_POISON_ROW; the rest are answered', async () => {
     const rows = marked(24, 12, 'exit');
+    rows[11] = { x: 11, mode: 'segv' };
     const answers = await sendWhileBusy(gw, rows);
     rows.forEach((row, i) => {
       const answer = answers[i]!;
-      if (row.mode === 'exit') {
+      if (row.mode === 'exit' || row.mode === 'segv') {
         expect(answer.status).toBe(500);
         expect(errorOf(answer.body)).toMatchObject({ code: 'GW_ERR_POISON_ROW', attempts: 3, lastCode: 'GW_ERR_WORKER_EXITED' });
       } else {

@@ -19,8 +19,11 @@ export interface CostModelOptions {
  * a model that gets slower (or a machine that gets busier) is followed.
  *
  * When every recent batch had the same size the slope is unknowable; the
- * whole cost is then charged per row, which is exact at that size and errs on
- * the side of smaller batches elsewhere until sizes vary again.
+ * whole cost is then taken as fixed. That is exact at that size and optimistic
+ * for bigger batches, on purpose: charging it per row instead would predict a
+ * 2-row batch at twice a 1-row one, refuse or cap every batch above one row,
+ * and so never see the bigger batches that would correct it. Optimism is
+ * corrected by the first bigger batch.
  */
 export class CostModel {
   #decay: number;
@@ -78,7 +81,7 @@ export class CostModel {
     const varX = this.#sxx / this.#w - meanX * meanX;
     const covXY = this.#sxy / this.#w - meanX * meanY;
     // Sizes that vary by less than a row carry no slope information.
-    if (varX < 1) return { fixedMs: 0, perRowMs: meanY / meanX, samples: this.#samples };
+    if (varX < 1) return { fixedMs: meanY, perRowMs: 0, samples: this.#samples };
     let perRowMs = covXY / varX;
     let fixedMs = meanY - perRowMs * meanX;
     // Noise can tilt the line below zero at either end; neither is physical.

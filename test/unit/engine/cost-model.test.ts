@@ -30,11 +30,15 @@ describe('CostModel', () => {
     expect(cost.fit!.perRowMs).toBeCloseTo(0.2, 2);
   });
 
-  it('charges the whole cost per row when every batch had the same size (exact at that size)', () => {
+  it('takes the whole cost as fixed when every batch had the same size, so bigger batches get tried and measured', () => {
     const cost = new CostModel();
-    for (let i = 0; i < 10; i++) cost.observe(32, 16);
-    expect(cost.fit).toMatchObject({ fixedMs: 0, perRowMs: 0.5 });
-    expect(cost.predict(32)).toBe(16);
+    for (let i = 0; i < 10; i++) cost.observe(1, 16);
+    expect(cost.fit).toMatchObject({ fixedMs: 16, perRowMs: 0 });
+    expect(cost.predict(1)).toBe(16);
+    // Not 32: a model that charged the cost per row would refuse or cap every batch above one row, and never learn better.
+    expect(cost.predict(2)).toBe(16);
+    for (const rows of [64, 128, 32, 256, 16]) cost.observe(rows, 16 + 0.1 * rows);
+    expect(cost.fit!.perRowMs).toBeGreaterThan(0.05);
   });
 
   it('never fits a negative slope or intercept to noise', () => {

@@ -116,4 +116,23 @@ describe('Engine admission', () => {
     expect(state.settings).toMatchObject({ maxBatchRows: 4, maxQueueRows: 100, latencySloMs: 80 });
     expect(engine.batchCap).toBe(4);
   });
+
+  it('does not lock itself into refusing after a quiet spell of one-row batches', async () => {
+    vi.useFakeTimers(FAKE_TIMERS);
+    const pool = new FakePool(1);
+    const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 100, workers: pool });
+    // Low traffic: every batch held one row and took 30 ms.
+    for (let i = 0; i < 10; i++) {
+      const done = engine.submit([{}], opts);
+      vi.advanceTimersByTime(30);
+      pool.workers[0]!.finish();
+      await done;
+    }
+    // A burst: one running, then a queue builds. Charging 30 ms per row would
+    // predict 15 + 4 × 30 ms and refuse; one batch of 4 rows costs about 30.
+    void engine.submit([{}], opts);
+    for (let i = 0; i < 4; i++) void engine.submit([{}], opts);
+    expect(engine.queuedRows).toBe(4);
+    expect(engine.batchCap).toBe(1024);
+  });
 });

@@ -4,9 +4,11 @@
  */
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import autocannon, { type AutocannonClient, type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonResult } from 'autocannon';
 import { readAdult } from '../test/helpers/adult.js';
+import { slicedClients } from './lib/closed-loop.js';
 import { startGateway, type GatewayProcess } from './lib/gateway-process.js';
+import { batchesBetween, batchTotals } from './lib/gateway-metrics.js';
 import { machine, writeResult } from './lib/results.js';
 import { Settings } from './lib/settings.js';
 
@@ -64,26 +66,6 @@ export function readPredictSettings(settings: Settings): PredictSettings {
 
 export const PREDICT_FLAGS = ['duration', 'warmup', 'connections', 'rows', 'workers', 'max-batch-rows', 'url'] as const;
 
-/**
- * Connection i cycles through its own slice of the rows, so concurrent
- * requests differ and all `rows` are sent. Slices stay small on purpose:
- * autocannon serialises every static request of a connection when it is set
- * up, on the same event loop that times the responses, and 64 connections ×
- * 1000 rows stalled the first responses by ~700 ms. A setupRequest function
- * would instead rebuild the request every time.
- */
-function slicedClients(bodies: readonly Buffer[], connections: number): (client: AutocannonClient) => void {
-  const headers = { 'content-type': 'application/json' };
-  const size = Math.max(1, Math.floor(bodies.length / connections));
-  let next = 0;
-  return (client) => {
-    const start = (next++ * size) % bodies.length;
-    const requests: AutocannonRequest[] = [];
-    for (let i = 0; i < size; i++) requests.push({ method: 'POST', path: '/predict', headers, body: bodies[(start + i) % bodies.length]! });
-    client.setRequests(requests);
-  };
-}
-
 async function readyWorkers(base: string): Promise<number | null> {
   const body: unknown = await (await fetch(`${base}/health/ready`)).json();
   return typeof body === 'object' && body !== null && 'workers' in body && typeof body.workers === 'number' ? body.workers : null;
@@ -95,26 +77,6 @@ async function checkOnce(base: string, body: Buffer): Promise<void> {
   const parsed: unknown = response.ok ? JSON.parse(text) : undefined;
   if (typeof parsed !== 'object' || parsed === null || !('probability' in parsed) || !('income' in parsed)) {
     throw new Error(`POST /predict answered ${response.status} ${text.slice(0, 300)}: not a {probability, income} result`);
-  }
-}
-
-/** Sums `gateway_batch_rows` over its label sets; null when /metrics is absent or renamed. */
-async function batchTotals(base: string): Promise<{ count: number; rows: number } | null> {
-  try {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    let count = 0;
-    let rows = 0;
-    let seen = false;
-    for (const line of text.split('\n')) {
-      const match = /^gateway_batch_rows_(sum|count)(?:\{[^}]*\})? (\S+)$/.exec(line);
-      if (!match) continue;
-      seen = true;
-      if (match[1] === 'sum') rows += Number(match[2]);
-      else count += Number(match[2]);
-    }
-    return seen ? { count, rows } : null;
-  } catch {
-    return null;
   }
 }
 
@@ -144,9 +106,7 @@ export async function runPredict(settings: PredictSettings): Promise<PredictResu
     const elapsedMs = performance.now() - started;
     const after = await batchTotals(base);
 
-    const batches = before && after && after.count > before.count
-      ? { count: after.count - before.count, meanRows: Math.round(((after.rows - before.rows) / (after.count - before.count)) * 10) / 10 }
-      : null;
+    const batches = batchesBetween(before, after);
     return {
       scenario: 'predict',
       date: new Date().toISOString(),

@@ -1,3 +1,5 @@
+import { chartFrame, escapeXml as escape, niceCeiling } from './chart-parts.js';
+
 /** One bar: its label, height, and an optional range drawn as a whisker. */
 export interface Bar {
   readonly label: string;
@@ -19,7 +21,6 @@ const WIDTH = 640;
 const HEIGHT = 360;
 const MARGIN = { top: 64, right: 24, bottom: 72, left: 72 };
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A dependency-free SVG bar chart, readable on GitHub in light and dark themes. */
 export function barChart(options: BarChartOptions): string {
@@ -30,12 +31,7 @@ export function barChart(options: BarChartOptions): string {
   const y = (v: number): number => MARGIN.top + plotH - (v / top) * plotH;
   const slot = plotW / bars.length;
   const barW = Math.min(80, slot * 0.6);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escape(options.title)}</text>`,
-  ];
-  if (options.subtitle) parts.push(`<text x="${WIDTH / 2}" y="44" text-anchor="middle" fill="#555">${escape(options.subtitle)}</text>`);
+  const parts = chartFrame(WIDTH, HEIGHT, options.title, options.subtitle);
   for (let i = 0; i <= 5; i++) {
     const v = (top / 5) * i;
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
@@ -55,12 +51,4 @@ export function barChart(options: BarChartOptions): string {
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
-}
-
-/** The next "round" number at or above `value` (1, 2, 2.5 or 5 × 10^k). */
-function niceCeiling(value: number): number {
-  if (value <= 0) return 1;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-  return 10 * magnitude;
 }

@@ -1,13 +1,17 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT as ROOT } from '../../src/config/config.js';
+import { describeExit, startServer } from './server-process.js';
 
 export interface GatewayProcessOptions {
   readonly workers?: number | undefined;
   readonly maxBatchRows?: number | undefined;
+  /** `--latency-slo-ms`; ignored (with a note) by a gateway that has no such flag yet. */
+  readonly latencySloMs?: number | undefined;
+  /** More flags, passed as they are. */
+  readonly extraArgs?: readonly string[];
   /** How long the workers may take to load the model. */
   readonly readyTimeoutMs?: number;
 }
@@ -22,7 +26,9 @@ export interface GatewayProcess {
   stop(graceMs?: number): Promise<string>;
 }
 
-/** A port nothing listens on right now (the OS picks it; the short race until the gateway binds is accepted). */
+const MAIN = path.join(ROOT, 'dist', 'main.js');
+
+/** A port nothing listens on right now (the OS picks it; the short race until the server binds is accepted). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -35,72 +41,48 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function exited(child: ChildProcess): Promise<string> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(describeExit(child.exitCode, child.signalCode));
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(describeExit(code, signal))));
+let helpText: string | undefined;
+
+/** Whether the compiled gateway knows `--flag` (flags are being added while the bench is written). */
+export function gatewayHasFlag(flag: string): boolean {
+  helpText ??= spawnSync(process.execPath, [MAIN, '--help'], { cwd: ROOT, encoding: 'utf8' }).stdout ?? '';
+  return helpText.includes(`--${flag} `);
 }
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal === null ? `exit ${code}` : `signal ${signal}`;
+let prepared = false;
+
+/** Creates the model's virtualenv and artifact on first use (progress on stderr); later a no-op. */
+export function prepareGatewayModel(): void {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (prepared) return;
+  const result = spawnSync(process.execPath, [MAIN, '--prepare-only'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (result.status !== 0) throw new Error(`preparing the model failed (${describeExit(result.status, result.signal)})`);
+  prepared = true;
 }
 
 /** Starts the gateway on a free port and resolves once `GET /health/ready` answers 200. */
 export async function startGateway(options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
-  const main = path.join(ROOT, 'dist', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first (npm run bench does)`);
-  // First use prepares the model's virtualenv and artifact, with progress on stderr; later a no-op.
-  const prepared = spawnSync(process.execPath, [main, '--prepare-only'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
-  if (prepared.status !== 0) throw new Error(`preparing the model failed (${describeExit(prepared.status, prepared.signal)})`);
+  prepareGatewayModel();
   const port = await freePort();
-  const args = [main, '--no-prepare', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  const args = [MAIN, '--no-prepare', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.maxBatchRows !== undefined) args.push('--max-batch-rows', String(options.maxBatchRows));
-
-  // stdout stays ours for the JSON result, so the gateway's output goes to stderr.
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logLines: string[] = [];
-  const collect = (chunk: Buffer): void => {
-    process.stderr.write(chunk);
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logLines.push(line);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  // A crashed benchmark must not leave a gateway (and its Python workers) behind.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  if (options.latencySloMs !== undefined) {
+    if (gatewayHasFlag('latency-slo-ms')) args.push('--latency-slo-ms', String(options.latencySloMs));
+    else process.stderr.write('bench: this gateway has no --latency-slo-ms yet; running without it\n');
+  }
+  args.push(...(options.extraArgs ?? []));
 
   const url = `http://127.0.0.1:${port}`;
-  const ending = exited(child);
-  const stop = async (graceMs = 10_000): Promise<string> => {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const how = await ending;
-      clearTimeout(timer);
-      return how;
-    }
-    return ending;
-  };
-
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  let early: string | undefined;
-  void ending.then((how) => {
-    early = how;
+  // echo: the gateway logs at warn, so whatever it says is worth seeing as it happens.
+  const server = await startServer({
+    name: 'gateway',
+    command: process.execPath,
+    args,
+    cwd: ROOT,
+    readyUrl: `${url}/health/ready`,
+    readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+    echo: true,
   });
-  while (Date.now() < deadline) {
-    if (early !== undefined) throw new Error(`gateway exited before it was ready (${early}):\n${logLines.slice(-20).join('\n')}`);
-    try {
-      const response = await fetch(`${url}/health/ready`);
-      await response.arrayBuffer();
-      if (response.status === 200) return { url, pid: child.pid ?? -1, logLines, stop };
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(200);
-  }
-  await stop();
-  throw new Error(`gateway was not ready within ${options.readyTimeoutMs ?? 60_000} ms`);
+  return { url, pid: server.pid, logLines: server.logLines, stop: (graceMs) => server.stop(graceMs) };
 }

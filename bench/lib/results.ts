@@ -26,10 +26,23 @@ export function writeResult(scenario: string, result: unknown, date = new Date()
   return file;
 }
 
+/** Writes `bench/results/<ISO date>.json` (the whole `npm run bench` run) and returns its path. */
+export function writeDatedResult(result: unknown, date = new Date()): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${date.toISOString().replaceAll(':', '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
 /** A plain-text table: first column left-aligned, the rest right-aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header, ...rows].map((row) => row.map(String));
   const widths = header.map((_, col) => Math.max(...cells.map((row) => row[col]?.length ?? 0)));
   const line = (row: readonly string[]): string => row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** 1, 5 and 15-minute load averages, two decimals: on 2 cores anything above ~1 skews the figures. */
+export function loadAverage(): number[] {
+  return os.loadavg().map((v) => Math.round(v * 100) / 100);
 }

@@ -41,4 +41,32 @@ export class Settings {
     if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--${flag} / ${envName} must be a list like 1,2,4, got ${JSON.stringify(raw)}`);
     return list;
   }
+
+  /** A number (fractions allowed), e.g. MLServer's `max_batch_time` in seconds. */
+  optionalNumber(flag: string, envName: string, min = 0): number | undefined {
+    const raw = this.string(flag, envName);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) throw new Error(`--${flag} / ${envName} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
+    return value;
+  }
+
+  /** `true`/`false` (also `1`/`0`, `yes`/`no`). */
+  bool(flag: string, envName: string, fallback: boolean): boolean {
+    const raw = this.string(flag, envName);
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    throw new Error(`--${flag} / ${envName} must be true or false, got ${JSON.stringify(raw)}`);
+  }
+
+  /** A comma-separated list of names, each one of `allowed`. */
+  names<T extends string>(flag: string, envName: string, allowed: readonly T[], fallback: readonly T[]): T[] {
+    const raw = this.string(flag, envName);
+    if (raw === undefined) return [...fallback];
+    const list = raw.split(',').map((part) => part.trim()).filter(Boolean);
+    const unknown = list.filter((name) => !(allowed as readonly string[]).includes(name));
+    if (list.length === 0 || unknown.length > 0) throw new Error(`--${flag} / ${envName}: ${unknown.length ? `unknown ${unknown.join(', ')}; ` : ''}choose from ${allowed.join(', ')}`);
+    return list as T[];
+  }
 }

@@ -1,0 +1,27 @@
+import type { BatchingResult } from '../scenarios/batching.js';
+import type { LowLoadResult } from '../scenarios/low-load.js';
+import type { OverloadRun } from '../scenarios/overload.js';
+import type { PeakRun } from '../scenarios/peak.js';
+import type { MlserverTuningRun } from '../scenarios/mlserver-tuning.js';
+import type { machine } from './results.js';
+
+/** Everything one `npm run bench` measured: bench/results/<date>.json. */
+export interface RunResult {
+  readonly date: string;
+  readonly command: string;
+  readonly machine: ReturnType<typeof machine> & { readonly python: string };
+  /** 1, 5 and 15-minute load averages before the first scenario and after the last. */
+  readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
+  readonly model: string;
+  /** The objective the overload scenario holds accepted requests to (the gateway's --latency-slo-ms). */
+  readonly objectiveMs: number;
+  readonly durationS: number;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly peak?: readonly PeakRun[];
+  readonly lowLoad?: LowLoadResult;
+  readonly overload?: readonly OverloadRun[];
+  readonly batching?: BatchingResult;
+  readonly mlserverTuning?: readonly MlserverTuningRun[];
+  /** Scenarios from other files (bench/kafka.ts, bench/worker-efficiency.ts): their own result, or why they did not run. */
+  readonly extra: Readonly<Record<string, unknown>>;
+}

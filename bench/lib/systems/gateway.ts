@@ -1,0 +1,17 @@
+import { startGateway, type GatewayProcessOptions } from '../gateway-process.js';
+import type { RunningSystem } from './system.js';
+
+/** This project: the compiled gateway, single rows as JSON objects, several as `{"instances": [...]}`. */
+export async function startGatewaySystem(options: GatewayProcessOptions = {}): Promise<RunningSystem> {
+  const gateway = await startGateway(options);
+  return {
+    name: 'gateway',
+    url: gateway.url,
+    path: '/predict',
+    pid: gateway.pid,
+    body: (rows) => Buffer.from(JSON.stringify(rows.length === 1 ? rows[0] : { instances: rows })),
+    settings: { ...options },
+    logTail: (n = 20) => gateway.logLines.slice(-n).join('\n'),
+    stop: () => gateway.stop(),
+  };
+}

@@ -1,0 +1,58 @@
+import type { RunResult } from './run-result.js';
+
+/** One target of issue 3, measured in one run. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  /** null: the scenario that measures it did not run. */
+  readonly met: boolean | null;
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+const x = (v: number | undefined): string => (v === undefined ? 'not measured' : `${v.toFixed(v < 10 ? 2 : 1)}x`);
+
+/** The targets of issue 3 against this run's figures (ratios between systems measured side by side). */
+export function checkTargets(run: RunResult): TargetCheck[] {
+  const peak = (name: string) => run.peak?.find((r) => r.system === name);
+  const gateway = peak('gateway');
+  const naive = peak('naive');
+  const mlserver = peak('mlserver');
+  const ceiling = peak('ceiling');
+  const checks: TargetCheck[] = [];
+
+  const vsNaive = ratio(gateway?.okPerSec, naive?.okPerSec);
+  checks.push({ target: 'gateway / naive ≥ 50x req/s', measured: x(vsNaive), met: vsNaive === undefined ? null : vsNaive >= 50 });
+  const vsMl = ratio(gateway?.okPerSec, mlserver?.okPerSec);
+  const p99 = gateway && mlserver ? `, p99 ${gateway.latencyMs.p99} vs ${mlserver.latencyMs.p99} ms` : '';
+  checks.push({
+    target: 'gateway / MLServer ≥ 5x req/s at equal or lower p99',
+    measured: `${x(vsMl)}${p99}`,
+    met: vsMl === undefined ? null : vsMl >= 5 && gateway!.latencyMs.p99 <= mlserver!.latencyMs.p99,
+  });
+  const vsCeiling = ratio(gateway?.okPerSec, ceiling?.okPerSec);
+  checks.push({ target: 'gateway / ceiling ≥ 0.35', measured: vsCeiling === undefined ? 'not measured' : vsCeiling.toFixed(2), met: vsCeiling === undefined ? null : vsCeiling >= 0.35 });
+  const clean = gateway ? gateway.errors + gateway.timeouts + gateway.non2xx : undefined;
+  checks.push({ target: 'gateway peak: no errors, no non-2xx', measured: clean === undefined ? 'not measured' : `${clean}`, met: clean === undefined ? null : clean === 0 });
+
+  const over = run.overload?.find((r) => r.system === 'gateway');
+  const goodput = ratio(over?.okPerSec, gateway?.okPerSec);
+  checks.push({ target: 'overload at 2x: goodput ≥ 90 % of peak', measured: goodput === undefined ? 'not measured' : `${(goodput * 100).toFixed(0)} %`, met: goodput === undefined ? null : goodput >= 0.9 });
+  checks.push({
+    target: `overload: p99 of accepted ≤ objective (${run.objectiveMs} ms)`,
+    measured: over ? `${over.okLatencyMs.p99.toFixed(1)} ms` : 'not measured',
+    met: over ? over.ok > 0 && over.okLatencyMs.p99 <= run.objectiveMs : null,
+  });
+  checks.push({
+    target: 'overload: refusals answered within 5 ms (p99)',
+    measured: over ? (over.refused === 0 ? 'none refused' : `p99 ${over.refusedLatencyMs.p99.toFixed(2)} ms, p50 ${over.refusedLatencyMs.p50.toFixed(2)} ms`) : 'not measured',
+    met: over ? over.refused > 0 && over.refusedLatencyMs.p99 <= 5 : null,
+  });
+
+  const low = run.lowLoad?.runs.find((r) => r.system === 'gateway');
+  checks.push({
+    target: 'low load: p50 added latency ≤ 1 ms',
+    measured: low?.addedP50Ms != null ? `${low.addedP50Ms.toFixed(2)} ms` : 'not measured',
+    met: low?.addedP50Ms != null ? low.addedP50Ms <= 1 : null,
+  });
+  return checks;
+}

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
+    globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/kafka-setup.ts'],
     // Integration tests start real Python workers: give them time, and keep
     // them from competing for the two cores with each other.
     testTimeout: 120_000,

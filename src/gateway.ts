@@ -10,6 +10,8 @@ import { GatewayMetrics } from './metrics/metrics.js';
 import type { ModelSpec } from './model/manifest.js';
 import { prepareModel, venvPython } from './model/prepare-model.js';
 import { WorkerPool } from './pool/worker-pool.js';
+import type { KafkaFrontDoor } from './kafka/kafka-front-door.js';
+import { startKafkaFrontDoor } from './kafka/start-kafka-front-door.js';
 import { LiveModel } from './serving/live-model.js';
 
 /** A running gateway: the model's workers, the engine over them and the HTTP front door (not yet listening). */
@@ -21,6 +23,8 @@ export interface Gateway {
   /** The pool serving now (a reload replaces it). */
   readonly pool: WorkerPool;
   readonly metrics: GatewayMetrics;
+  /** The Kafka front door, consuming, when `--kafka-brokers` is set. */
+  readonly kafka: KafkaFrontDoor | undefined;
   /**
    * Stops accepting, answers everything accepted, then stops the workers.
    * Resolves `true` when that finished within `graceMs`, `false` when it was cut short.
@@ -92,23 +96,34 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   await live.start();
   if (config.watchModel) live.watch();
 
+  let draining = false;
   const app = await buildServer({
     config,
     engine,
     metrics,
     model: live,
+    draining: () => draining,
     logger: logger.child({ component: 'http' }),
     readiness: () => {
       const pool = live.pool;
       const ready = pool.readyCount;
-      const reason = ready === 0 ? (pool.lastStartError?.message ?? 'no worker is ready') : undefined;
-      return { ready: ready > 0, workersReady: ready, workers: pool.size, version: live.version, ...(reason ? { reason } : {}) };
+      const reason = draining ? 'shutting down' : ready === 0 ? (pool.lastStartError?.message ?? 'no worker is ready') : undefined;
+      return { ready: ready > 0 && !draining, workersReady: ready, workers: pool.size, version: live.version, ...(reason ? { reason } : {}) };
     },
   });
 
+  const kafka = await startKafkaFrontDoor(config, engine, metrics, logger).catch(async (error: unknown) => {
+    await live.stop();
+    throw error;
+  });
   const shutdown = async (): Promise<void> => {
-    await app.close();
+    draining = true;
+    await kafka?.close();
+    // Drain before closing the listener: new requests get 503 with
+    // `Connection: close` while accepted ones finish, so no client is cut off
+    // mid-request by an idle keep-alive connection being torn down.
     await engine.close();
+    await app.close();
     await live.stop();
   };
   return {
@@ -120,6 +135,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       return live.pool;
     },
     metrics,
+    kafka,
     async close(graceMs = config.shutdownGraceMs) {
       const done = shutdown().then(() => true);
       let timer: NodeJS.Timeout | undefined;

@@ -20,11 +20,13 @@ async function main(): Promise<void> {
   }
   logger.info({ model: manifest.name, version: manifest.version, dir: config.model.dir }, `starting ${manifest.name} ${manifest.version} with ${config.workers} workers`);
   const gateway = await startGateway(config, logger);
-  const base = await gateway.app.listen({ host: config.host, port: config.port });
-  logger.info(
-    { model: manifest.name, version: manifest.version, workers: config.workers, maxBatchRows: config.maxBatchRows, url: base },
-    `serving ${manifest.name} ${manifest.version} with ${config.workers} workers on ${base}/predict — docs at ${base}/docs`,
-  );
+  if (config.http) {
+    const base = await gateway.app.listen({ host: config.host, port: config.port });
+    logger.info(
+      { model: manifest.name, version: manifest.version, workers: config.workers, maxBatchRows: config.maxBatchRows, url: base },
+      `serving ${manifest.name} ${manifest.version} with ${config.workers} workers on ${base}/predict — docs at ${base}/docs`,
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -1,0 +1,317 @@
+import { Consumer, FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, Producer, type MessagesStream } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { GatewayError, KafkaError } from '../errors.js';
+import type { Result } from '../model/row-schema.js';
+import { AtLeastOnceDelivery } from './at-least-once-delivery.js';
+import type { ConsumedPosition, Delivery, KafkaConsumer, KafkaMessage, KafkaProducer } from './delivery.js';
+import { EngineSubmitter, type KafkaEngine } from './engine-submitter.js';
+import type { KafkaMetrics } from './kafka-metrics.js';
+import { PartitionLane, type LaneEntry } from './partition-lane.js';
+import { deadLetterRecord, decodeRow, resultRecord, type OutputRecord } from './record-codec.js';
+import { TransactionalDelivery } from './transactional-delivery.js';
+
+export type { KafkaEngine };
+
+export interface KafkaFrontDoorOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly inputTopic: string;
+  readonly outputTopic: string;
+  readonly dlqTopic: string;
+  readonly exactlyOnce: boolean;
+  readonly transactionalId: string;
+  /** Records taken from Kafka and not yet delivered before consumption pauses. */
+  readonly maxInFlight: number;
+  readonly timeoutMs: number;
+  /** The model's row schema: the one HTTP validates with. */
+  readonly rowSchema: z.ZodType;
+  readonly engine: KafkaEngine;
+  readonly metrics?: KafkaMetrics;
+  readonly logger: Logger;
+}
+
+type Entry = LaneEntry<KafkaMessage, OutputRecord>;
+
+/** Records per delivery (one transaction with --exactly-once): small answers, so each partition's share stays well under the broker's 1 MB batch limit. */
+const MAX_DELIVERY_RECORDS = 8000;
+const RETRY_DELAY_MS = { first: 100, max: 5000 };
+const START_RETRY_MS = 60_000;
+// A SIGKILLed member holds its partitions until its session times out: keep that short.
+const SESSION_TIMEOUT_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * The Kafka front door: consumes rows from the input topic, submits each as
+ * a one-row request to the engine (whose batcher coalesces them with HTTP
+ * rows), and produces one answer per record, in input order per partition:
+ * the result, or a dead letter saying why. Offsets are committed only for
+ * records whose answers are durable.
+ */
+export class KafkaFrontDoor {
+  readonly #options: KafkaFrontDoorOptions;
+  readonly #logger: Logger;
+  readonly #consumer: KafkaConsumer;
+  readonly #delivery: Delivery;
+  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  readonly #lanes = new Map<number, PartitionLane<KafkaMessage, OutputRecord>>();
+  #assigned = new Set<number>();
+  #inFlight = 0;
+  #pausedForInFlight = false;
+  readonly #submitter: EngineSubmitter;
+  #flushing: Promise<void> | undefined;
+  #flushAgain = false;
+  #idleWaiters: (() => void)[] = [];
+  #closing = false;
+  readonly #answered = { results: 0, deadLetters: 0 };
+  #failure: Error | undefined;
+
+  constructor(options: KafkaFrontDoorOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+    const base = { clientId: options.clientId, bootstrapBrokers: [...options.brokers] };
+    this.#consumer = new Consumer({
+      ...base,
+      groupId: options.groupId,
+      autocommit: false,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      maxWaitTime: 100,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      autocreateTopics: true,
+    });
+    // With a transactional id, InitProducerId must say "no producer yet"
+    // (-1/-1): the client's default (0/0) is taken by the broker for a stale
+    // epoch once a predecessor with this id has run, and refused as fenced.
+    const transactional = options.exactlyOnce ? { transactionalId: options.transactionalId, producerId: -1n, producerEpoch: -1 } : {};
+    const createProducer = (): KafkaProducer => new Producer({ ...base, idempotent: true, autocreateTopics: true, retries: 10, retryDelay: retryDelay, ...transactional });
+    this.#submitter = new EngineSubmitter(options.engine, { timeoutMs: options.timeoutMs, onBlocked: () => this.#updateFlow() });
+    this.#delivery = options.exactlyOnce
+      ? new TransactionalDelivery(createProducer, this.#consumer)
+      : new AtLeastOnceDelivery(createProducer(), this.#consumer, this.#logger);
+  }
+
+  /** Partitions of the input topic this instance owns now. */
+  get assignedPartitions(): readonly number[] {
+    return [...this.#assigned].sort((a, b) => a - b);
+  }
+
+  /** Records taken from Kafka and not yet answered and committed. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Joins the group and starts consuming; resolves once partitions are assigned (or the group is joined without any). */
+  async start(): Promise<void> {
+    try {
+      await this.#startDelivery();
+      this.#stream = await this.#consumer.consume({
+        topics: [this.#options.inputTopic],
+        mode: MessagesStreamModes.COMMITTED,
+        // A new group answers what is already waiting: requests sent before the first gateway started count.
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        sessionTimeout: SESSION_TIMEOUT_MS,
+        heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      });
+    } catch (error) {
+      await this.#closeClients();
+      throw new KafkaError(`cannot consume ${this.#options.inputTopic} from ${this.#options.brokers.join(',')}: ${(error as Error).message}`, { cause: error });
+    }
+    this.#onAssignment();
+    this.#consumer.on('consumer:group:join', () => this.#onAssignment());
+    this.#stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
+    this.#stream.on('error', (error: Error) => {
+      if (this.#closing) return;
+      this.#failure = error;
+      this.#logger.error({ err: error }, 'the Kafka consumer stream failed');
+    });
+    this.#options.metrics?.watch(this);
+    this.#logger.info(
+      { brokers: this.#options.brokers, input: this.#options.inputTopic, output: this.#options.outputTopic, dlq: this.#options.dlqTopic, group: this.#options.groupId, exactlyOnce: this.#options.exactlyOnce, partitions: this.assignedPartitions },
+      `consuming ${this.#options.inputTopic} (${this.#options.exactlyOnce ? 'exactly-once' : 'at-least-once'})`,
+    );
+  }
+
+  /**
+   * With transactions, the broker answers CONCURRENT_TRANSACTIONS while it
+   * aborts the transaction a killed predecessor left open: that resolves by
+   * itself within the transaction timeout, so keep asking until then.
+   */
+  async #startDelivery(): Promise<void> {
+    const deadline = Date.now() + START_RETRY_MS;
+    for (let delayMs = RETRY_DELAY_MS.first; ; delayMs = Math.min(delayMs * 2, RETRY_DELAY_MS.max)) {
+      try {
+        await this.#delivery.start();
+        return;
+      } catch (error) {
+        if (Date.now() + delayMs > deadline) throw error;
+        this.#logger.warn({ err: error, retryInMs: delayMs }, 'the producer could not register with the broker yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /** The consumer stream's fatal error, if it died. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /**
+   * Stops consuming, answers and commits every record already taken, then
+   * leaves the group (its partitions move to the other instances at once).
+   */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#stream?.pause();
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#closeClients();
+    this.#logger.info({ answered: this.#answered.results, deadLettered: this.#answered.deadLetters }, 'Kafka consumer closed');
+  }
+
+  async #closeClients(): Promise<void> {
+    const results = await Promise.allSettled([this.#stream?.close(), this.#consumer.close(true), this.#delivery.close()]);
+    for (const result of results) if (result.status === 'rejected') this.#logger.warn({ err: result.reason }, 'error while closing a Kafka client');
+  }
+
+  #onAssignment(): void {
+    const topic = this.#options.inputTopic;
+    const assigned = new Set(this.#consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? []);
+    // Records of partitions that moved away are dropped unanswered: their new
+    // owner starts from the last committed offset and answers them.
+    for (const partition of this.#lanes.keys()) {
+      if (assigned.has(partition)) continue;
+      this.#inFlight -= this.#lanes.get(partition)!.size;
+      this.#lanes.delete(partition);
+    }
+    for (const partition of assigned) {
+      // A partition (re)gained now must not admit records fetched during an earlier ownership.
+      if (!this.#lanes.has(partition)) this.#lanes.set(partition, new PartitionLane(this.#consumer.generationId));
+    }
+    this.#assigned = assigned;
+    this.#logger.info({ generation: this.#consumer.generationId, partitions: this.assignedPartitions }, 'partitions assigned');
+    this.#updateFlow();
+    this.#resolveIdle();
+  }
+
+  #onMessage(message: KafkaMessage): void {
+    if (this.#closing) return;
+    const lane = this.#lanes.get(message.partition);
+    if (lane === undefined) return;
+    const generation = (message.metadata.consumer as { generationId?: number } | undefined)?.generationId ?? -1;
+    const entry = lane.admit(message, message.offset, generation);
+    if (entry === undefined) return;
+    this.#inFlight++;
+    this.#updateFlow();
+    const decoded = decodeRow(message.value, this.#options.rowSchema);
+    if ('error' in decoded) {
+      this.#answer(entry, decoded.error);
+      return;
+    }
+    void this.#submitter.predict(decoded.row).then((outcome) => this.#answer(entry, outcome));
+  }
+
+  #answer(entry: Entry, outcome: Result | GatewayError): void {
+    const { message } = entry;
+    const o = this.#options;
+    if (outcome instanceof GatewayError) {
+      entry.output = deadLetterRecord(message, outcome, o.dlqTopic);
+      o.metrics?.answered('dead_letter');
+      this.#answered.deadLetters++;
+      this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), code: outcome.code }, 'record dead-lettered');
+    } else {
+      entry.output = resultRecord(message, outcome, o.outputTopic);
+      o.metrics?.answered('ok');
+      this.#answered.results++;
+    }
+    this.#scheduleFlush();
+  }
+
+  #updateFlow(): void {
+    const stream = this.#stream;
+    if (!stream || this.#closing) return;
+    if (this.#inFlight >= this.#options.maxInFlight) this.#pausedForInFlight = true;
+    else if (this.#inFlight <= this.#options.maxInFlight / 2) this.#pausedForInFlight = false;
+    const pause = this.#pausedForInFlight || this.#submitter.blocked;
+    if (pause && !stream.isPaused()) stream.pause();
+    else if (!pause && stream.isPaused()) stream.resume();
+    this.#options.metrics?.paused(pause);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing) {
+      this.#flushAgain = true;
+      return;
+    }
+    this.#flushing = this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+      this.#resolveIdle();
+    });
+  }
+
+  /** One delivery at a time, each carrying everything answered meanwhile: batches grow with load. */
+  async #flushLoop(): Promise<void> {
+    // Let the answers completed in this tick join the first delivery.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (;;) {
+      this.#flushAgain = false;
+      const taken = this.#takeReady();
+      if (taken.length === 0) {
+        if (!this.#flushAgain) return;
+        continue;
+      }
+      await this.#deliverWithRetry(taken);
+      this.#inFlight -= taken.length;
+      this.#updateFlow();
+    }
+  }
+
+  #takeReady(): Entry[] {
+    const taken: Entry[] = [];
+    for (const lane of this.#lanes.values()) {
+      if (taken.length >= MAX_DELIVERY_RECORDS) break;
+      taken.push(...lane.takeReady(MAX_DELIVERY_RECORDS - taken.length));
+    }
+    return taken;
+  }
+
+  async #deliverWithRetry(entries: Entry[]): Promise<void> {
+    for (let delayMs = RETRY_DELAY_MS.first; ; delayMs = Math.min(delayMs * 2, RETRY_DELAY_MS.max)) {
+      // Partitions lost in a rebalance meanwhile belong to another instance now.
+      const owned = entries.filter((e) => this.#assigned.has(e.message.partition));
+      try {
+        await this.#delivery.deliver({ records: owned.map((e) => e.output!), positions: lastPositions(owned) });
+        this.#options.metrics?.delivered('ok');
+        return;
+      } catch (error) {
+        this.#options.metrics?.delivered('failed');
+        this.#logger.warn({ err: error, records: owned.length, retryInMs: delayMs }, 'delivering results to Kafka failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  #resolveIdle(): void {
+    if (this.#inFlight > 0 || this.#flushing) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/**
+ * Right after a transaction commits, the broker answers the next one's first
+ * request with CONCURRENT_TRANSACTIONS until it has written the commit
+ * markers (milliseconds): retry soon and back off, rather than the client's
+ * flat one second, which would stall every other transaction.
+ */
+function retryDelay(_client: unknown, _operation: string, attempt: number): number {
+  return Math.min(20 * 2 ** attempt, 1000);
+}
+
+function lastPositions(entries: readonly Entry[]): ConsumedPosition[] {
+  const last = new Map<number, ConsumedPosition>();
+  for (const { message } of entries) last.set(message.partition, { topic: message.topic, partition: message.partition, offset: message.offset });
+  return [...last.values()];
+}

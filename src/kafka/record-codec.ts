@@ -1,0 +1,83 @@
+import type { MessageToProduce } from '@platformatic/kafka';
+import type { z } from 'zod';
+import { formatIssues } from '../config/format-issues.js';
+import { EmptyRecordError, InvalidJsonError, ValidationError, type GatewayError } from '../errors.js';
+import type { Result, Row } from '../model/row-schema.js';
+
+/** Header names of the record contract (see README, "Kafka mode"). */
+export const HEADER = {
+  correlationId: 'correlation-id',
+  replyTo: 'reply-to',
+  errorCode: 'error-code',
+  errorMessage: 'error-message',
+  sourceTopic: 'source-topic',
+  sourcePartition: 'source-partition',
+  sourceOffset: 'source-offset',
+} as const;
+
+/** What the codec reads of a consumed record. */
+export interface InputRecord {
+  readonly key: Buffer | undefined;
+  readonly value: Buffer | undefined;
+  readonly headers: ReadonlyMap<Buffer, Buffer>;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
+export type OutputRecord = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+/** The row a record carries, validated by the model's own row schema (the one HTTP uses), or why not. */
+export function decodeRow(value: Buffer | undefined, schema: z.ZodType): { row: Row } | { error: GatewayError } {
+  if (value === undefined || value.length === 0) return { error: new EmptyRecordError() };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    return { error: new InvalidJsonError(`the record value is not JSON: ${(error as Error).message}`) };
+  }
+  const checked = schema.safeParse(parsed);
+  return checked.success ? { row: checked.data as Row } : { error: new ValidationError(formatIssues(checked.error.issues)) };
+}
+
+function header(record: InputRecord, name: string): Buffer | undefined {
+  for (const [key, value] of record.headers) if (key.toString('latin1') === name) return value;
+  return undefined;
+}
+
+/** The input's key, else its `correlation-id` header: what routes the answer back to the asker. */
+function replyKey(record: InputRecord): Buffer | undefined {
+  return record.key ?? header(record, HEADER.correlationId);
+}
+
+/** The result of one input record: same key and headers, to its `reply-to` topic or the output topic. */
+export function resultRecord(record: InputRecord, result: Result, outputTopic: string): OutputRecord {
+  const replyTo = header(record, HEADER.replyTo)?.toString('utf8');
+  const key = replyKey(record);
+  return {
+    topic: replyTo !== undefined && replyTo !== '' ? replyTo : outputTopic,
+    ...(key === undefined ? {} : { key }),
+    value: Buffer.from(JSON.stringify(result)),
+    headers: new Map(record.headers),
+  };
+}
+
+/**
+ * The one place a failure becomes a dead letter: the original payload, key
+ * and headers, plus why (`error-code`, `error-message`) and where it came from.
+ */
+export function deadLetterRecord(record: InputRecord, error: GatewayError, dlqTopic: string): OutputRecord {
+  const headers = new Map(record.headers);
+  headers.set(Buffer.from(HEADER.errorCode), Buffer.from(error.code));
+  headers.set(Buffer.from(HEADER.errorMessage), Buffer.from(error.message));
+  headers.set(Buffer.from(HEADER.sourceTopic), Buffer.from(record.topic));
+  headers.set(Buffer.from(HEADER.sourcePartition), Buffer.from(String(record.partition)));
+  headers.set(Buffer.from(HEADER.sourceOffset), Buffer.from(record.offset.toString()));
+  const key = replyKey(record);
+  return {
+    topic: dlqTopic,
+    ...(key === undefined ? {} : { key }),
+    ...(record.value === undefined ? {} : { value: record.value }),
+    headers,
+  };
+}

@@ -13,7 +13,10 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from features import NUMERIC
+
 ARTIFACT = Path("artifacts") / "model.joblib"
+_NUMERIC = frozenset(NUMERIC)
 
 _pipeline: Any = None
 _columns: list[str] = []
@@ -33,13 +36,28 @@ def predict(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         # scikit-learn refuses an empty matrix; an empty batch is still valid.
         return []
-    # pandas builds the frame from the dicts in C; one predict_proba call for
-    # the whole batch is where batching pays (most of the cost is per call).
-    frame = pd.DataFrame(rows, columns=_columns)
-    proba = _pipeline.predict_proba(frame)
+    # One predict_proba call for the whole batch is where batching pays (most
+    # of the cost is per call).
+    proba = _pipeline.predict_proba(_frame(rows))
     best = proba.argmax(axis=1)
     # tolist() turns the NumPy values into Python floats and strs in C, so the
     # only per-row Python work left is assembling the result dicts.
     probability = proba[np.arange(len(best)), best].tolist()
     income = _classes[best].tolist()
     return [{"probability": p, "income": i} for p, i in zip(probability, income, strict=True)]
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as the DataFrame the pipeline was trained on, built column by column.
+
+    The dtypes are the ones features.read_split gives the training data (int64,
+    and pandas' default string dtype); stating them spares pandas inferring
+    them from a list of dicts, about a third of the frame's cost (1.3 -> 0.9 ms
+    at 1024 rows). A number too large for 32 bits reaches the worker as a float
+    (MessagePack from JavaScript); as int64 it is the same value.
+    """
+    data: dict[str, Any] = {}
+    for column in _columns:
+        values = [row[column] for row in rows]
+        data[column] = np.array(values, dtype=np.int64) if column in _NUMERIC else pd.array(values, dtype="str")
+    return pd.DataFrame(data, copy=False)

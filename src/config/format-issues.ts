@@ -22,7 +22,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
     if (typeof part === 'number') out += `[${part}]`;
     else out += out === '' ? String(part) : `.${String(part)}`;
   }
-  return out === '' ? '(body)' : out;
+  // An empty key (`{"": 1}`) is a field too; only an empty path is the body itself.
+  return path.length === 0 ? '(body)' : out;
 }
 
 function describe(value: unknown): string {
@@ -35,7 +36,7 @@ function describe(value: unknown): string {
 function reasonOf(issue: IssueLike): string {
   switch (issue.code) {
     case 'invalid_type': {
-      const received = /received (\w+)/.exec(issue.message)?.[1] ?? (issue.input === undefined ? undefined : describe(issue.input));
+      const received = /received (-?\w+)/.exec(issue.message)?.[1] ?? (issue.input === undefined ? undefined : describe(issue.input));
       if (received === 'undefined') return 'is required';
       // z.coerce.number() turns text like "abc" into NaN before checking it.
       if (received === 'NaN') return `must be a ${String(issue.expected)}`;

@@ -6,6 +6,8 @@ export type Row = Record<string, unknown>;
 /** A result as the model returns it. */
 export type Result = Record<string, unknown>;
 
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function fieldToZod(field: FieldSchema): z.ZodType {
   let schema: z.ZodType;
   if (field.enum) {
@@ -24,7 +26,9 @@ function fieldToZod(field: FieldSchema): z.ZodType {
     if (field.minLength !== undefined) s = s.min(field.minLength);
     if (field.maxLength !== undefined) s = s.max(field.maxLength);
     if (field.pattern !== undefined) s = s.regex(new RegExp(field.pattern, 'u'));
-    schema = s;
+    // An unpaired surrogate (valid in a JSON escape, `"\ud800"`) has no UTF-8
+    // form: it would reach the model as U+FFFD instead of what was sent.
+    schema = s.refine((value) => !UNPAIRED_SURROGATE.test(value), 'must be valid Unicode text (it holds an unpaired surrogate)');
   } else {
     schema = z.boolean();
   }

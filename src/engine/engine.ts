@@ -29,6 +29,12 @@ export interface SubmitOptions {
   /** Milliseconds from now after which the rows must not reach the model. */
   readonly timeoutMs: number;
   readonly source: Source;
+  /**
+   * The longest this caller is willing to wait: work predicted to take longer
+   * is refused at once. Default: the latency objective. A bulk client says
+   * it will wait longer (HTTP: an explicit `x-request-timeout`; Kafka always).
+   */
+  readonly maxWaitMs?: number | undefined;
 }
 
 /** Results in the order of the rows, and the model version that produced them. */
@@ -113,7 +119,7 @@ export class Engine {
 
   /** As {@link submit}, with the model version that answered. */
   predict(rows: readonly Row[], options: SubmitOptions): Promise<Prediction> {
-    const refusal = this.#admit(rows.length);
+    const refusal = this.#admit(rows.length, options.maxWaitMs);
     if (refusal) {
       this.#metrics?.shedTotal.inc({ model: this.#metrics.model, reason: refusal.code });
       return Promise.reject(refusal);
@@ -173,7 +179,7 @@ export class Engine {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #admit(rows: number): GatewayError | undefined {
+  #admit(rows: number, maxWaitMs: number | undefined): GatewayError | undefined {
     if (this.#closing) return new ShuttingDownError();
     const ready = this.#workers.readyCount;
     if (ready === 0 && this.#workers.recovering !== true) {
@@ -183,8 +189,9 @@ export class Engine {
     const queued = this.#batcher.queuedRows;
     const { maxQueueRows, latencySloMs } = this.#settings;
     if (queued + rows > maxQueueRows) return new QueueFullError(queued, maxQueueRows);
+    const objectiveMs = maxWaitMs ?? latencySloMs;
     // A request that finds the queue empty is always taken: work-conserving.
-    if (latencySloMs === undefined || queued === 0) return undefined;
+    if (objectiveMs === undefined || queued === 0) return undefined;
     const waitMs = predictWaitMs(this.#cost, {
       rows,
       queuedRows: queued,
@@ -192,7 +199,7 @@ export class Engine {
       workers: ready,
       inFlightBatches: this.#batcher.inFlightBatches,
     });
-    if (waitMs !== undefined && waitMs > latencySloMs) return new OverloadedError(waitMs, latencySloMs);
+    if (waitMs !== undefined && waitMs > objectiveMs) return new OverloadedError(waitMs, objectiveMs);
     return undefined;
   }
 

@@ -42,7 +42,9 @@ export class EngineSubmitter {
 
   constructor(engine: KafkaEngine, options: { timeoutMs: number; onBlocked: (blocked: boolean) => void }) {
     this.#engine = engine;
-    this.#submit = { timeoutMs: options.timeoutMs, source: 'kafka' };
+    // A stream is throughput work: records may wait up to their timeout, and
+    // the queue bound (not the HTTP latency objective) is what pushes back.
+    this.#submit = { timeoutMs: options.timeoutMs, source: 'kafka', maxWaitMs: options.timeoutMs };
     this.#onBlocked = options.onBlocked;
   }
 

@@ -157,7 +157,7 @@ describe('HTTP front door (census-income, real workers)', () => {
       expect(JSON.parse((await get(gw.http, '/health/live')).text)).toEqual({ live: true });
       const ready = await get(gw.http, '/health/ready');
       expect(ready.status).toBe(200);
-      expect(JSON.parse(ready.text)).toEqual({ ready: true, workersReady: 1, workers: 1 });
+      expect(JSON.parse(ready.text)).toEqual({ ready: true, workersReady: 1, workers: 1, version: '1.0.0' });
     });
 
     it('GET /metrics exports latency, queue time, batch rows, queue depth and worker restarts', async () => {

@@ -65,8 +65,10 @@ describe('census-income through the gateway, every row of adult.test', () => {
     const chunk = 1000;
     const answers: unknown[] = [];
     const requests = [];
+    // Seventeen 1000-row requests at once are far past the 100 ms objective: as a
+    // bulk client, say how long you will wait, and admission holds you to that instead.
     for (let start = 0; start < data.length; start += chunk) {
-      requests.push(post(gw.http, '/predict', { instances: data.slice(start, start + chunk).map((d) => d.row) }));
+      requests.push(post(gw.http, '/predict', { instances: data.slice(start, start + chunk).map((d) => d.row) }, { 'x-request-timeout': '120000' }));
     }
     for (const response of await Promise.all(requests)) {
       expect(response.status).toBe(200);

@@ -5,6 +5,8 @@ import { CENSUS_PYTHON, TOY_MODEL_DIR } from '../helpers/gateway.js';
 
 const TOY_ARGS = ['--model', TOY_MODEL_DIR, '--worker-python', CENSUS_PYTHON, '--no-prepare', '--workers', '2', '--log-level', 'info'];
 
+const STOPPING = 'stopping: refusing new work, answering accepted requests, then stopping workers';
+
 type Outcome = { kind: 'ok'; y: number } | { kind: 'refused'; status: number } | { kind: 'lost'; detail: string };
 
 describe('graceful shutdown', () => {
@@ -33,7 +35,8 @@ describe('graceful shutdown', () => {
       { timeout: 30_000, interval: 10 },
     );
     gateway.process.kill('SIGTERM');
-    // A request arriving during the drain is refused, not queued.
+    // Once the gateway has taken the signal, a request arriving during the drain is refused, not queued.
+    await vi.waitFor(() => expect(gateway.lines.some((line) => line.msg === STOPPING)).toBe(true), { timeout: 10_000, interval: 2 });
     const late = await probe
       .request({ method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 1 }) })
       .then(async (response) => ({ status: response.statusCode, body: (await response.body.json()) as { error?: { code: string } } }))
@@ -47,7 +50,7 @@ describe('graceful shutdown', () => {
     expect([503, 0]).toContain(late.status);
     if (late.status === 503) expect(late.body.error?.code).toBe('GW_ERR_SHUTTING_DOWN');
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(gateway.lines.some((line) => line.msg === 'stopping: refusing new work, answering accepted requests, then stopping workers')).toBe(true);
+
   });
 
   it('exits with 1 when the grace period ends before the accepted work is done', async () => {

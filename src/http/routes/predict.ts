@@ -55,7 +55,9 @@ export function predictRoute(app: FastifyInstance, options: PredictRouteOptions)
       const timeoutMs = header === undefined ? defaultTimeoutMs : Number(header);
       const body = request.body as Row | { instances: Row[] };
       const batch = isBatch(body);
-      const { results, modelVersion } = await engine.predict(batch ? body.instances : [body], { timeoutMs, source: 'http' });
+      // A caller that sets its own deadline will wait that long: it is admitted up to it, not up to the latency objective.
+      const maxWaitMs = header === undefined ? undefined : timeoutMs;
+      const { results, modelVersion } = await engine.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs });
       if (modelVersion !== undefined) reply.header(MODEL_VERSION_HEADER, modelVersion);
       return batch ? { predictions: results } : results[0];
     },

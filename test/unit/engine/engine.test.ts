@@ -108,6 +108,10 @@ describe('Engine admission', () => {
     expect(engine.queuedRows).toBe(10);
     void engine.submit([{}], opts);
     expect(engine.queuedRows).toBe(11);
+    // A caller that says it will wait longer is held to that instead of the objective.
+    void engine.submit(Array.from({ length: 9 }, () => ({})), { ...opts, maxWaitMs: 1_000 });
+    expect(engine.queuedRows).toBe(20);
+    await expect(engine.submit(Array.from({ length: 1000 }, () => ({})), { ...opts, maxWaitMs: 1_000 })).rejects.toBeInstanceOf(OverloadedError);
   });
 
   it('can be retuned while serving', () => {

@@ -36,7 +36,7 @@ const OPTIONS = {
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace' },
   prepare: { flag: 'prepare', env: 'GATEWAY_PREPARE', help: 'create the virtualenv and train a missing artifact at start (--no-prepare to skip)' },
   latencySloMs: { flag: 'latency-slo-ms', env: 'GATEWAY_LATENCY_SLO_MS', help: 'latency objective: caps batch size and refuses (503) requests predicted to wait longer (default: manifest, else none)' },
-  maxBatchWaitMs: { flag: 'max-batch-wait-ms', env: 'GATEWAY_MAX_BATCH_WAIT_MS', help: 'longest an idle worker may wait for a fuller batch, only when the cost model says it pays (default 0: never wait)' },
+  maxBatchWaitMs: { flag: 'max-batch-wait-ms', env: 'GATEWAY_MAX_BATCH_WAIT_MS', help: 'longest an idle worker may wait for a fuller batch, only when the cost model says it pays (default: manifest, else 0: never wait)' },
   batchTimeoutFloorMs: { flag: 'batch-timeout-floor-ms', env: 'GATEWAY_BATCH_TIMEOUT_FLOOR_MS', help: 'least time a batch may run before its worker is deemed hung and replaced' },
   shutdownGraceMs: { flag: 'shutdown-grace-ms', env: 'GATEWAY_SHUTDOWN_GRACE_MS', help: 'on SIGTERM/SIGINT, time to finish accepted work before exiting anyway' },
   adminToken: { flag: 'admin-token', env: 'GATEWAY_ADMIN_TOKEN', help: 'bearer token for /admin endpoints (unset: admin endpoints are off)' },
@@ -73,7 +73,7 @@ const rawConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     prepare: boolFromString.default(true),
     latencySloMs: int(1, 3_600_000).optional(),
-    maxBatchWaitMs: int(0, 10_000).default(0),
+    maxBatchWaitMs: int(0, 10_000).optional(),
     batchTimeoutFloorMs: int(10, 3_600_000).default(10_000),
     shutdownGraceMs: int(0, 3_600_000).default(30_000),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -93,7 +93,8 @@ const rawConfigSchema = z
 type RawConfig = z.infer<typeof rawConfigSchema>;
 
 /** The gateway's whole configuration: validated once, frozen, every field filled. */
-export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'maxBatchRows' | 'model' | 'latencySloMs' | KafkaDerivedField>>, KafkaDerivedConfig {
+export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'maxBatchRows' | 'model' | 'latencySloMs' | 'maxBatchWaitMs' | KafkaDerivedField>>, KafkaDerivedConfig {
+  readonly maxBatchWaitMs: number;
   readonly model: ModelSpec;
   readonly workers: number;
   readonly maxBatchRows: number;
@@ -142,6 +143,7 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
     workers: raw.workers ?? model.manifest.workers ?? DEFAULT_WORKERS,
     maxBatchRows: raw.maxBatchRows ?? model.manifest.batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
     latencySloMs: raw.latencySloMs ?? model.manifest.batching.latencySloMs,
+    maxBatchWaitMs: raw.maxBatchWaitMs ?? model.manifest.batching.maxBatchWaitMs ?? 0,
     ...kafkaDerivedConfig(raw),
   });
 }

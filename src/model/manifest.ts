@@ -86,6 +86,8 @@ const manifestSchema = z.strictObject({
       maxBatchRows: z.int().min(1).max(65_536).optional(),
       /** Latency objective in ms: caps batches and drives admission control. */
       latencySloMs: z.int().min(1).max(3_600_000).optional(),
+      /** Longest an idle worker may hold a partial batch back while another batch runs. */
+      maxBatchWaitMs: z.int().min(0).max(10_000).optional(),
     })
     .default({}),
   workers: z.int().min(1).max(64).optional(),

@@ -31,6 +31,20 @@ describe('config', () => {
     expect(config.host).toBe('0.0.0.0');
   });
 
+  it('takes batching settings from the manifest unless a flag or the environment says otherwise', async () => {
+    const fromManifest = await configFrom([]);
+    expect(fromManifest).toMatchObject({ latencySloMs: 100, maxBatchWaitMs: 20, shutdownGraceMs: 30_000, batchTimeoutFloorMs: 10_000, watchModel: false });
+    expect(fromManifest.adminToken).toBeUndefined();
+    const overridden = await configFrom(['--latency-slo-ms', '250', '--watch-model'], { GATEWAY_MAX_BATCH_WAIT_MS: '0' });
+    expect(overridden).toMatchObject({ latencySloMs: 250, maxBatchWaitMs: 0, watchModel: true });
+  });
+
+  it('refuses an admin token too short to be a secret, without echoing it', async () => {
+    const error = await configError([], { GATEWAY_ADMIN_TOKEN: 'short-secret' });
+    expect(error.message).toMatch(/adminToken \(--admin-token \/ GATEWAY_ADMIN_TOKEN\).*at least 16 characters/);
+    expect(error.message).not.toContain('short-secret');
+  });
+
   it('names the flag and the reason for a non-numeric worker count', async () => {
     const error = await configError(['--workers', 'abc']);
     expect(error.code).toBe('GW_ERR_CONFIG');

@@ -146,13 +146,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       clearTimeout(timer);
       if (!finished) {
         logger.error({ graceMs }, 'shutdown grace period over: stopping workers with work unfinished');
-        for (const pid of live.pool.pids) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
+        live.kill();
       }
       return finished;
     },

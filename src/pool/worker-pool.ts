@@ -118,6 +118,12 @@ export class WorkerPool implements WorkerSource {
     }
   }
 
+  /** Kills every worker at once, running batches and all (the shutdown grace period is over). */
+  kill(): void {
+    this.#stopping = true;
+    for (const worker of this.#workers) worker?.kill();
+  }
+
   async stop(): Promise<void> {
     this.#stopping = true;
     for (const timer of this.#restartTimers) clearTimeout(timer);

@@ -97,6 +97,11 @@ export class LiveModel {
     }
   }
 
+  /** Kills the serving workers at once (shutdown grace period over). */
+  kill(): void {
+    this.#pool.kill();
+  }
+
   /** Stops watching, waits for a reload in progress, then stops the workers (they finish their batches first). */
   async stop(): Promise<void> {
     for (const file of this.#watching) unwatchFile(file);

@@ -67,8 +67,11 @@ export class WorkerPool implements WorkerSource {
     return this.#workers.length;
   }
 
+  /** Read on every admission: counted without allocating. */
   get readyCount(): number {
-    return this.#workers.filter((w) => w?.state === 'ready').length;
+    let ready = 0;
+    for (const worker of this.#workers) if (worker?.state === 'ready') ready += 1;
+    return ready;
   }
 
   get restarts(): number {

@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { errorOf, get, post, startTestGateway, TOY_MODEL_DIR, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
 
 const TOKEN = 'test-admin-token-3f9c1a7e';
@@ -54,7 +54,8 @@ describe('admin endpoints with a token', () => {
         done();
       },
     });
-    gw = await startTestGateway({ model: dir, workers: 2, adminToken: TOKEN, logLevel: 'debug' }, pino({ level: 'debug' }, sink));
+    // The gateway's own logger (with its redaction), at debug so every request is logged.
+    gw = await startTestGateway({ model: dir, workers: 2, adminToken: TOKEN, logLevel: 'debug' }, createLogger('debug', false, sink));
   });
   afterAll(async () => {
     await gw.close();

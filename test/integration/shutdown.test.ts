@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { startGatewayChild } from '../helpers/gateway-child.js';
 import { CENSUS_PYTHON, TOY_MODEL_DIR } from '../helpers/gateway.js';
 
-const TOY_ARGS = ['--model', TOY_MODEL_DIR, '--worker-python', CENSUS_PYTHON, '--no-prepare', '--workers', '2', '--log-level', 'info'];
+const SERVE_TOY = ['--host', '127.0.0.1', '--port', '0', '--model', TOY_MODEL_DIR, '--worker-python', CENSUS_PYTHON, '--no-prepare', '--workers', '2', '--log-level', 'info'];
 
 const STOPPING = 'stopping: refusing new work, answering accepted requests, then stopping workers';
 
@@ -11,9 +11,9 @@ type Outcome = { kind: 'ok'; y: number } | { kind: 'refused'; status: number } |
 
 describe('graceful shutdown', () => {
   it('on SIGTERM under load answers every accepted request, refuses new ones with 503, and exits 0', async () => {
-    const gateway = await startGatewayChild(TOY_ARGS);
-    const load = new Pool(gateway.url, { connections: 256 });
-    const probe = new Pool(gateway.url, { connections: 1 });
+    const gateway = await startGatewayChild(SERVE_TOY);
+    const load = new Pool(gateway.url!, { connections: 256 });
+    const probe = new Pool(gateway.url!, { connections: 1 });
     const total = 256;
     // 10 ms of model time per row: the two workers need over a second for all of them.
     const send = async (x: number): Promise<Outcome> => {
@@ -54,8 +54,8 @@ describe('graceful shutdown', () => {
   });
 
   it('exits with 1 when the grace period ends before the accepted work is done', async () => {
-    const gateway = await startGatewayChild([...TOY_ARGS, '--shutdown-grace-ms', '300']);
-    const http = new Pool(gateway.url, { connections: 2 });
+    const gateway = await startGatewayChild([...SERVE_TOY, '--shutdown-grace-ms', '300']);
+    const http = new Pool(gateway.url!, { connections: 2 });
     const slow = http.request({ method: 'POST', path: '/predict', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 1, mode: 'sleep', seconds: 20 }) }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(gateway.lines.some((l) => typeof l.msg === 'string')).toBe(true));
     // The request is at a worker once the gateway reports a batch in flight.

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { FUZZ } from '../helpers/fuzz.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelSpec, type FieldSchema } from '../../src/model/manifest.js';
 import { readAdult } from '../helpers/adult.js';
@@ -20,7 +21,6 @@ const BODY_LIMIT = 64 * 1024;
 const MAX_TIMEOUT_MS = 30_000 * 10;
 
 // Fast-check's own runs stay within the suite's time budget: a few hundred requests in all.
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -195,7 +195,7 @@ describe('fuzzing POST /predict (census-income, real workers)', () => {
         const named = errorOf(response.body).issues!.map((issue) => issue.field);
         for (const key of badKeys) expect(named, text).toContain(key);
       }),
-      { numRuns: RUNS },
+      FUZZ,
     );
   });
 
@@ -216,7 +216,7 @@ describe('fuzzing POST /predict (census-income, real workers)', () => {
         const named = errorOf(response.body).issues!.map((issue) => issue.field);
         for (const field of expected) expect(named, text).toContain(field);
       }),
-      { numRuns: RUNS },
+      FUZZ,
     );
   });
 
@@ -232,7 +232,7 @@ describe('fuzzing POST /predict (census-income, real workers)', () => {
         const response = await send(JSON.stringify(json));
         expect([400, 413], JSON.stringify(json).slice(0, 300)).toContain(response.status);
       }),
-      { numRuns: RUNS },
+      FUZZ,
     );
   });
 
@@ -259,7 +259,7 @@ describe('fuzzing POST /predict (census-income, real workers)', () => {
           expect([200, 400, 413, 415]).toContain(response.status);
         }
       }),
-      { numRuns: RUNS },
+      FUZZ,
     );
   });
 
@@ -283,7 +283,7 @@ describe('fuzzing POST /predict (census-income, real workers)', () => {
         const echoed = response.headers['x-request-id'];
         if (echoed !== id.trim()) expect(echoed).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       }),
-      { numRuns: RUNS },
+      FUZZ,
     );
   });
 

@@ -58,8 +58,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     inFlightBatches: () => engine.inFlightBatches,
     readyWorkers: () => model?.pool.readyCount ?? 0,
     batching: () => {
-      const { batchCap, settings, cost } = engine.state;
-      return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs };
+      const { batchCap, settings, cost, objectiveFeasible } = engine.state;
+      return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, objectiveFeasible };
     },
   });
   const createPool = (version: ModelSpec, size: number): WorkerPool =>
@@ -77,8 +77,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     latencySloMs: config.latencySloMs,
     maxBatchWaitMs: config.maxBatchWaitMs,
     batchTimeoutFloorMs: config.batchTimeoutFloorMs,
+    maxRequestRows: config.maxRequestRows,
     workers: { pick: () => undefined, readyCount: 0 },
     metrics,
+    logger: logger.child({ component: 'engine', model: name }),
   });
   model = new LiveModel(
     {

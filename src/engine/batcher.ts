@@ -1,6 +1,8 @@
 import { BatchTimeoutError, DeadlineExceededError, GatewayError, InternalError, ModelError, PoisonRowError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
+import { batchCap } from './batch-cap.js';
 import type { CostModel } from './cost-model.js';
+import { ObjectiveFeasibility } from './objective-feasibility.js';
 import { halve, sliceRows } from './halve.js';
 import type { PendingRequest } from './pending-request.js';
 import { splitBatch, type Slice } from './slice.js';
@@ -33,6 +35,8 @@ export interface BatcherHooks {
   onPoison?(error: GatewayError): void;
   /** Nothing queued and nothing at a worker. */
   onIdle?(): void;
+  /** The objective turned infeasible (`false`) or feasible again (`true`); see {@link ObjectiveFeasibility}. */
+  onFeasibilityChange?(feasible: boolean): void;
 }
 
 /** The batching knobs; all may be changed while serving. */
@@ -74,9 +78,9 @@ interface Retry {
  * queued, up to the batch cap, so a lone request goes out at once and batches
  * grow only from what queues up while every worker is busy.
  *
- * The cap is the smaller of `maxBatchRows` and, under a latency objective, the
- * rows the learned cost model says fit in half of it (a request arriving as a
- * batch starts waits for that batch, then rides the next).
+ * The cap is `maxBatchRows`, lowered under a latency objective to what the
+ * learned cost fits in half of it, but never below the size that amortises
+ * the fixed cost of a batch (see {@link batchCap}).
  *
  * A failed batch is never failed whole: its live rows are split in two and
  * each half retried on its own, down to single rows, so only the rows that
@@ -95,6 +99,7 @@ export class Batcher {
   #now: () => number;
   #inFlightBatches = 0;
   #waitTimer: NodeJS.Timeout | undefined;
+  #feasibility = new ObjectiveFeasibility();
 
   constructor(options: BatcherOptions) {
     this.settings = options.settings;
@@ -113,12 +118,21 @@ export class Batcher {
     return this.#inFlightBatches;
   }
 
-  /** Most rows the next batch may hold. */
+  /** Most rows the next batch may hold, given what is queued now. */
   get batchCap(): number {
     const { maxBatchRows, latencySloMs } = this.settings;
-    if (latencySloMs === undefined) return maxBatchRows;
-    const fits = this.#cost.rowsWithin(latencySloMs / 2);
-    return fits === undefined ? maxBatchRows : Math.min(maxBatchRows, fits);
+    return batchCap({ fit: this.#cost.fit, maxBatchRows, latencySloMs, backlogRows: this.#queuedRows, objectiveFeasible: this.#feasibility.current });
+  }
+
+  /** Whether the latency objective can be met now (`undefined`: no objective, or still learning). */
+  get objectiveFeasible(): boolean | undefined {
+    return this.#feasibility.current;
+  }
+
+  /** Re-reads the settings and the learned cost; call after changing `settings`. */
+  refresh(): void {
+    if (this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs)) this.#hooks.onFeasibilityChange?.(this.#feasibility.current!);
+    this.drain();
   }
 
   /** Later batches go to these workers (batches already running finish where they are). */
@@ -292,8 +306,10 @@ export class Batcher {
       (results) => {
         clearTimeout(hangTimer);
         this.#inFlightBatches -= 1;
-        const durationMs = this.#now() - startedAt;
-        this.#cost.observe(rows.length, durationMs);
+        const finishedAt = this.#now();
+        const durationMs = finishedAt - startedAt;
+        this.#cost.observe(rows.length, durationMs, finishedAt);
+        if (this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs)) this.#hooks.onFeasibilityChange?.(this.#feasibility.current!);
         this.#hooks.onBatchDone?.(rows.length, durationMs, undefined, worker.version);
         for (const slice of slices) slice.request.modelVersion = worker.version;
         splitBatch(slices, results);

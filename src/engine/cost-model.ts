@@ -9,6 +9,8 @@ export interface CostFit {
 export interface CostModelOptions {
   /** Weight kept by the past at each new batch: 0.98 remembers roughly the last 50 batches. */
   readonly decay?: number;
+  /** The past also loses half its weight every `halfLifeMs` of time, however few batches ran. */
+  readonly halfLifeMs?: number;
   /** Batches seen before predictions are trusted. */
   readonly warmup?: number;
 }
@@ -17,6 +19,10 @@ export interface CostModelOptions {
  * Learns a model's batch cost online, as BentoML and Clipper do: a weighted
  * least-squares line through (rows, milliseconds) of recent batches, so that
  * a model that gets slower (or a machine that gets busier) is followed.
+ *
+ * Memory is bounded both in batches and in time: when batches are slow and
+ * rare (a busy machine, a slow model), the per-batch decay alone would keep a
+ * stale cost for tens of seconds, so the past also halves every second.
  *
  * When every recent batch had the same size the slope is unknowable; the
  * whole cost is then taken as fixed. That is exact at that size and optimistic
@@ -27,7 +33,9 @@ export interface CostModelOptions {
  */
 export class CostModel {
   #decay: number;
+  #halfLifeMs: number;
   #warmup: number;
+  #lastAt: number | undefined;
   #w = 0;
   #sx = 0;
   #sy = 0;
@@ -38,12 +46,18 @@ export class CostModel {
 
   constructor(options: CostModelOptions = {}) {
     this.#decay = options.decay ?? 0.98;
+    this.#halfLifeMs = options.halfLifeMs ?? 1000;
     this.#warmup = options.warmup ?? 5;
   }
 
-  observe(rows: number, ms: number): void {
+  /** Records one batch of `rows` that took `ms`, finished at `now` (ms, `performance.now()` clock). */
+  observe(rows: number, ms: number, now?: number): void {
     if (!(rows > 0) || !Number.isFinite(ms) || ms < 0) return;
-    const d = this.#decay;
+    let d = this.#decay;
+    if (now !== undefined) {
+      if (this.#lastAt !== undefined && now > this.#lastAt) d = Math.min(d, 0.5 ** ((now - this.#lastAt) / this.#halfLifeMs));
+      this.#lastAt = now;
+    }
     this.#w = this.#w * d + 1;
     this.#sx = this.#sx * d + rows;
     this.#sy = this.#sy * d + ms;
@@ -66,13 +80,10 @@ export class CostModel {
     return fit === undefined ? undefined : fit.fixedMs + fit.perRowMs * rows;
   }
 
-  /** The most rows whose batch is predicted to take at most `ms` (at least 1). */
+  /** The most rows whose batch is predicted to take at most `ms` (0 when not even one row fits). */
   rowsWithin(ms: number): number | undefined {
     const fit = this.fit;
-    if (fit === undefined) return undefined;
-    if (fit.perRowMs <= 0) return Number.POSITIVE_INFINITY;
-    // The epsilon keeps an exact fit (e.g. 1024.9999…) from losing a row to rounding.
-    return Math.max(1, Math.floor((ms - fit.fixedMs) / fit.perRowMs + 1e-9));
+    return fit === undefined ? undefined : rowsWithin(fit, ms);
   }
 
   #solve(): CostFit {
@@ -94,4 +105,12 @@ export class CostModel {
     }
     return { fixedMs, perRowMs, samples: this.#samples };
   }
+}
+
+/** The most rows whose batch `fit` predicts to take at most `ms` (0 when not even one row fits). */
+export function rowsWithin(fit: CostFit, ms: number): number {
+  if (fit.fixedMs + fit.perRowMs > ms) return 0;
+  if (fit.perRowMs <= 0) return Number.POSITIVE_INFINITY;
+  // The epsilon keeps an exact fit (e.g. 1024.9999…) from losing a row to rounding.
+  return Math.floor((ms - fit.fixedMs) / fit.perRowMs + 1e-9);
 }

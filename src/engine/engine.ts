@@ -1,10 +1,11 @@
-import { GatewayError, NotReadyError, OverloadedError, QueueFullError, ShuttingDownError } from '../errors.js';
+import type { Logger } from 'pino';
+import { GatewayError, NotReadyError, OverloadedError, QueueFullError, ShuttingDownError, TooManyRowsError, ValidationError, type FieldIssue } from '../errors.js';
 import type { GatewayMetrics, Source } from '../metrics/metrics.js';
 import type { Result, Row } from '../model/row-schema.js';
 import { Batcher, type BatchSettings, type WorkerSource } from './batcher.js';
 import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
-import { predictWaitMs } from './predict-wait.js';
+import { admissionRefusal } from './admission.js';
 
 /** The pool as the engine sees it. */
 export interface EngineWorkers extends WorkerSource {
@@ -20,8 +21,12 @@ export interface EngineOptions {
   readonly latencySloMs?: number | undefined;
   readonly maxBatchWaitMs?: number;
   readonly batchTimeoutFloorMs?: number;
+  /** The largest request a front door lets through: `maxQueueRows` may never be tuned below it. */
+  readonly maxRequestRows?: number;
   readonly workers: EngineWorkers;
   readonly metrics?: GatewayMetrics;
+  /** Told (once per change, not per request) when the latency objective becomes infeasible or feasible again. */
+  readonly logger?: Logger;
   readonly now?: () => number;
 }
 
@@ -53,6 +58,12 @@ export interface EngineState {
   readonly settings: Readonly<EngineSettings>;
   readonly batchCap: number;
   readonly cost: CostFit | undefined;
+  /**
+   * Whether a one-row batch fits in the latency objective by the learned cost;
+   * `undefined` without an objective or while the cost model warms up. When
+   * `false`, batches are sized for throughput and the objective only bounds queueing.
+   */
+  readonly objectiveFeasible: boolean | undefined;
   readonly queuedRows: number;
   readonly inFlightBatches: number;
 }
@@ -69,6 +80,8 @@ export class Engine {
   #workers: EngineWorkers;
   #metrics: GatewayMetrics | undefined;
   #now: () => number;
+  #logger: Logger | undefined;
+  #maxRequestRows: number;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -76,6 +89,8 @@ export class Engine {
     this.#workers = options.workers;
     this.#metrics = options.metrics;
     this.#now = options.now ?? (() => performance.now());
+    this.#logger = options.logger;
+    this.#maxRequestRows = options.maxRequestRows ?? 1;
     this.#settings = {
       maxBatchRows: options.maxBatchRows,
       maxQueueRows: options.maxQueueRows,
@@ -108,6 +123,7 @@ export class Engine {
         onPoison: (error) => metrics?.poisonRows.inc({ model, code: error.code }),
         onExpired: () => metrics?.expiredTotal.inc({ model }),
         onIdle: () => this.#notifyIdle(),
+        onFeasibilityChange: (feasible) => this.#reportFeasibility(feasible),
       },
     });
   }
@@ -143,10 +159,23 @@ export class Engine {
     this.#batcher.useWorkers(workers);
   }
 
-  /** Changes batching and admission settings while serving; returns the new state. */
+  /**
+   * Changes batching and admission settings while serving; returns the new
+   * state. Throws {@link ValidationError} (and changes nothing) when the
+   * settings would contradict each other.
+   */
   tune(changes: Partial<EngineSettings>): EngineState {
+    const next = { ...this.#settings, ...changes };
+    const issues: FieldIssue[] = [];
+    if (next.maxBatchRows > next.maxQueueRows) {
+      issues.push({ field: changes.maxBatchRows === undefined ? 'maxQueueRows' : 'maxBatchRows', reason: `maxBatchRows (${next.maxBatchRows}) must not exceed maxQueueRows (${next.maxQueueRows})` });
+    }
+    if (next.maxQueueRows < this.#maxRequestRows) {
+      issues.push({ field: 'maxQueueRows', reason: `must be at least maxRequestRows (${this.#maxRequestRows}), or the largest request allowed could never be admitted` });
+    }
+    if (issues.length > 0) throw new ValidationError(issues);
     Object.assign(this.#settings, changes);
-    this.#batcher.drain();
+    this.#batcher.refresh();
     return this.state;
   }
 
@@ -155,6 +184,7 @@ export class Engine {
       settings: { ...this.#settings },
       batchCap: this.#batcher.batchCap,
       cost: this.#cost.fit,
+      objectiveFeasible: this.#batcher.objectiveFeasible,
       queuedRows: this.#batcher.queuedRows,
       inFlightBatches: this.#batcher.inFlightBatches,
     };
@@ -187,20 +217,31 @@ export class Engine {
       return new NotReadyError(why ? `no model worker is ready: ${why}` : 'no model worker is ready yet');
     }
     const queued = this.#batcher.queuedRows;
-    const { maxQueueRows, latencySloMs } = this.#settings;
+    const { maxQueueRows, maxBatchRows, latencySloMs } = this.#settings;
+    // Not retriable: however long the caller waits, this request never fits.
+    if (rows > maxQueueRows) return new TooManyRowsError(rows, maxQueueRows);
     if (queued + rows > maxQueueRows) return new QueueFullError(queued, maxQueueRows);
     const objectiveMs = maxWaitMs ?? latencySloMs;
-    // A request that finds the queue empty is always taken: work-conserving.
-    if (objectiveMs === undefined || queued === 0) return undefined;
-    const waitMs = predictWaitMs(this.#cost, {
+    if (objectiveMs === undefined) return undefined;
+    const refusal = admissionRefusal({
       rows,
       queuedRows: queued,
-      batchCap: this.#batcher.batchCap,
-      workers: ready,
+      readyWorkers: ready,
       inFlightBatches: this.#batcher.inFlightBatches,
+      fit: this.#cost.fit,
+      maxBatchRows,
+      latencySloMs,
+      objectiveFeasible: this.#batcher.objectiveFeasible,
+      maxWaitMs: objectiveMs,
     });
-    if (waitMs !== undefined && waitMs > objectiveMs) return new OverloadedError(waitMs, objectiveMs);
-    return undefined;
+    return refusal && new OverloadedError(refusal.predictedMs, refusal.objectiveMs);
+  }
+
+  #reportFeasibility(feasible: boolean): void {
+    const fit = this.#cost.fit;
+    const detail = { objectiveMs: this.#settings.latencySloMs, oneRowBatchMs: fit && Math.round(fit.fixedMs + fit.perRowMs) };
+    if (feasible) this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');
+    else this.#logger?.warn(detail, 'latency objective cannot be met by this model here now: batching for throughput, refusing only work beyond the next round of batches');
   }
 
   #observe(request: PendingRequest, source: Source): void {

@@ -16,6 +16,7 @@ export interface BatchingProbe {
   readonly latencySloMs: number | undefined;
   readonly fixedMs: number | undefined;
   readonly perRowMs: number | undefined;
+  readonly objectiveFeasible: boolean | undefined;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
@@ -131,6 +132,9 @@ export class GatewayMetrics {
       };
       gauge('gateway_batch_rows_cap', 'Most rows the next batch may hold (max batch rows, lowered to fit the latency objective)', (b) => b.batchCap);
       gauge('gateway_latency_objective_seconds', 'The latency objective admission and batch sizing aim for', (b) => (b.latencySloMs === undefined ? undefined : b.latencySloMs / 1000));
+      gauge('gateway_latency_objective_feasible', 'Whether the learned cost lets a one-row batch meet the latency objective (0: batching for throughput, the objective only bounds queueing)', (b) =>
+        b.objectiveFeasible === undefined ? undefined : Number(b.objectiveFeasible),
+      );
       gauge('gateway_batch_cost_fixed_seconds', 'Learned fixed cost of one batch (cost = fixed + per_row x rows)', (b) => (b.fixedMs === undefined ? undefined : b.fixedMs / 1000));
       gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));
     }

@@ -36,8 +36,12 @@ const stateSchema = z.object({
   maxBatchWaitMs: z.number(),
   batchTimeoutFloorMs: z.number(),
   maxQueueRows: z.int(),
-  batchCap: z.number().describe('Most rows the next batch may hold: maxBatchRows, lowered to fit the latency objective'),
+  batchCap: z.number().describe('Most rows the next batch may hold now: maxBatchRows, lowered to fit the latency objective but never below the size that amortises the fixed batch cost'),
   cost: z.object({ fixedMs: z.number(), perRowMs: z.number(), samples: z.int() }).nullable().describe('The learned batch cost: fixedMs + perRowMs × rows'),
+  objectiveFeasible: z
+    .boolean()
+    .nullable()
+    .describe('Whether a one-row batch meets the latency objective by the learned cost; false: batches are sized for throughput and the objective only bounds queueing; null: no objective, or still learning'),
   queuedRows: z.int(),
   inFlightBatches: z.int(),
 });
@@ -106,6 +110,7 @@ function describeState(state: EngineState, model: LiveModel): z.infer<typeof sta
     maxQueueRows: settings.maxQueueRows,
     batchCap: Number.isFinite(state.batchCap) ? state.batchCap : settings.maxBatchRows,
     cost: state.cost ? { ...state.cost } : null,
+    objectiveFeasible: state.objectiveFeasible ?? null,
     queuedRows: state.queuedRows,
     inFlightBatches: state.inFlightBatches,
   };

@@ -1,0 +1,52 @@
+import { rowsWithin, type CostFit } from './cost-model.js';
+import type { ObjectiveFeasibility } from './objective-feasibility.js';
+
+/**
+ * The share of throughput a capped batch must keep, compared with one batch of
+ * everything queued: the cap never drops below the size at which the fixed
+ * cost per batch is amortised this well.
+ */
+export const MIN_BATCH_EFFICIENCY = 0.9;
+
+export interface CapInput {
+  readonly fit: CostFit | undefined;
+  readonly maxBatchRows: number;
+  readonly latencySloMs: number | undefined;
+  /** Rows the cap is asked about: those queued (plus, at admission, the new request's). */
+  readonly backlogRows: number;
+  /** See {@link ObjectiveFeasibility}; `false` lifts the objective's cap. */
+  readonly objectiveFeasible: boolean | undefined;
+}
+
+/**
+ * Most rows the next batch may hold.
+ *
+ * Under a feasible objective, the rows that fit in half of it (a request
+ * arriving as a batch starts waits for that batch, then rides the next), but
+ * never fewer than {@link amortisingRows}: when the fixed cost dominates, a
+ * smaller batch costs nearly as much as a full one, so capping it would lower
+ * throughput (and goodput) without making anyone's answer earlier.
+ *
+ * Under an infeasible objective no cap can meet it, so batches are sized for
+ * throughput alone (`maxBatchRows`); the engine reports the state.
+ */
+export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible }: CapInput): number {
+  if (fit === undefined || latencySloMs === undefined || objectiveFeasible === false) return maxBatchRows;
+  const fits = rowsWithin(fit, latencySloMs / 2);
+  if (fits >= maxBatchRows) return maxBatchRows;
+  return Math.min(maxBatchRows, Math.max(1, fits, amortisingRows(fit, Math.min(backlogRows, maxBatchRows))));
+}
+
+/**
+ * The fewest rows `c` whose batch keeps {@link MIN_BATCH_EFFICIENCY} of the
+ * throughput of one batch of `backlogRows`:
+ * `c / (a + b·c) ≥ E · n / (a + b·n)`, i.e. `c ≥ E·n·a / (a + (1 − E)·b·n)`.
+ * With no per-row cost that is nearly the whole backlog; with no fixed cost, one row.
+ */
+export function amortisingRows(fit: CostFit, backlogRows: number): number {
+  if (backlogRows <= 1) return 1;
+  const { fixedMs: a, perRowMs: b } = fit;
+  if (a <= 0) return 1;
+  const e = MIN_BATCH_EFFICIENCY;
+  return Math.max(1, Math.ceil((e * backlogRows * a) / (a + (1 - e) * b * backlogRows) - 1e-9));
+}

@@ -1,0 +1,123 @@
+import { vi } from 'vitest';
+import { Engine, type EngineOptions } from '../../src/engine/engine.js';
+import { GatewayError } from '../../src/errors.js';
+import { FakePool } from './fake-worker.js';
+import { flush } from './flush.js';
+
+/** Milliseconds a batch of `rows` takes when it starts at simulated time `at`. */
+export type BatchCost = (rows: number, at: number) => number;
+
+/**
+ * An engine over fake workers on fake timers, driven as a discrete-event
+ * simulation: each batch finishes `cost(rows)` simulated milliseconds after it
+ * was dispatched, so the cost model, the cap and admission see exactly the
+ * machine the test describes. Needs `vi.useFakeTimers(FAKE_TIMERS)`.
+ */
+export class Simulation {
+  readonly pool: FakePool;
+  readonly engine: Engine;
+  readonly batches: number[] = [];
+  #cost: BatchCost;
+  #finishAt = new Map<number, number>();
+  #seen: number[];
+
+  constructor(workers: number, cost: BatchCost, options: Partial<EngineOptions> = {}) {
+    this.pool = new FakePool(workers);
+    this.#cost = cost;
+    this.#seen = this.pool.workers.map(() => 0);
+    this.engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 100_000, workers: this.pool, ...options });
+  }
+
+  get now(): number {
+    return performance.now();
+  }
+
+  /** Runs batches until simulated time `until` (or until nothing is running). */
+  async runUntil(until: number): Promise<void> {
+    for (;;) {
+      await flush();
+      this.#noteDispatches();
+      const next = this.#nextFinish();
+      if (next === undefined || next.at > until) {
+        if (Number.isFinite(until) && until > this.now) vi.advanceTimersByTime(Math.ceil(until - this.now));
+        await flush();
+        return;
+      }
+      // Whole milliseconds: fake clocks do not move by fractions reliably.
+      vi.advanceTimersByTime(Math.max(0, Math.ceil(next.at - this.now)));
+      this.#finishAt.delete(next.worker);
+      this.pool.workers[next.worker]!.finish();
+    }
+  }
+
+  /** Lets batches run until every worker is idle. */
+  async runToIdle(): Promise<void> {
+    await this.runUntil(Number.POSITIVE_INFINITY);
+  }
+
+  #noteDispatches(): void {
+    this.pool.workers.forEach((worker, i) => {
+      if (worker.batches.length > this.#seen[i]!) {
+        this.#seen[i] = worker.batches.length;
+        const rows = worker.batches.at(-1)!.length;
+        this.batches.push(rows);
+        this.#finishAt.set(i, this.now + this.#cost(rows, this.now));
+      }
+    });
+  }
+
+  #nextFinish(): { worker: number; at: number } | undefined {
+    let best: { worker: number; at: number } | undefined;
+    for (const [worker, at] of this.#finishAt) if (best === undefined || at < best.at) best = { worker, at };
+    return best;
+  }
+}
+
+export interface ClosedLoopResult {
+  readonly answered: number;
+  readonly refused: number;
+  readonly refusalCodes: Set<string>;
+  /** Answers per simulated second. */
+  readonly goodput: number;
+}
+
+/**
+ * `clients` callers, each sending one row and, once answered, the next; a
+ * refused caller tries again as soon as the next batch finishes (as a real
+ * closed-loop client would, after one round trip). Runs for `durationMs` of
+ * simulated time.
+ */
+export async function closedLoop(sim: Simulation, clients: number, durationMs: number): Promise<ClosedLoopResult> {
+  const start = sim.now;
+  const end = Math.ceil(start + durationMs);
+  let answered = 0;
+  let refused = 0;
+  const refusalCodes = new Set<string>();
+  let retry: (() => void)[] = [];
+  const send = (): void => {
+    if (sim.now >= end) return;
+    sim.engine.submit([{ x: 1 }], { timeoutMs: 60_000, source: 'http' }).then(
+      () => {
+        if (sim.now <= end) answered += 1;
+        send();
+      },
+      (error: unknown) => {
+        refused += 1;
+        if (error instanceof GatewayError) refusalCodes.add(error.code);
+        retry.push(send);
+      },
+    );
+  };
+  for (let i = 0; i < clients; i++) send();
+  while (sim.now < end) {
+    await flush();
+    const waiting = retry;
+    retry = [];
+    // Retry once time has moved on, or the simulation would spin at one instant.
+    const step = Math.min(end, Math.floor(sim.now) + 1);
+    await sim.runUntil(step);
+    for (const again of waiting) again();
+  }
+  await sim.runToIdle();
+  return { answered, refused, refusalCodes, goodput: (answered * 1000) / durationMs };
+}

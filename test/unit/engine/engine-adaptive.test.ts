@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from 'pino';
+import { TooManyRowsError, ValidationError } from '../../../src/errors.js';
+import { FAKE_TIMERS } from '../../helpers/flush.js';
+import { closedLoop, Simulation, type BatchCost } from '../../helpers/simulation.js';
+
+const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
+const opts = { timeoutMs: 60_000, source: 'http' } as const;
+
+/** A logger that records warn and info messages. */
+function recordingLogger(): { logger: Logger; warn: string[]; info: string[] } {
+  const warn: string[] = [];
+  const info: string[] = [];
+  const logger = { warn: (_: unknown, msg: string) => warn.push(msg), info: (_: unknown, msg: string) => info.push(msg) } as unknown as Logger;
+  return { logger, warn, info };
+}
+
+/** A few batches of varied size, so the cost model has a line to fit. */
+async function warmUp(sim: Simulation): Promise<void> {
+  for (const rows of [1, 8, 32, 64, 16, 4, 128, 2]) {
+    void sim.engine.submit(Array.from({ length: rows }, (_, x) => ({ x })), { ...opts, maxWaitMs: 600_000 });
+    await sim.runToIdle();
+  }
+}
+
+describe('adaptive batching where it breaks', () => {
+  beforeEach(() => {
+    vi.useFakeTimers(FAKE_TIMERS);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fixed cost above the objective: 64 closed-loop clients are never refused, batches stay big, and the state is reported once', async () => {
+    const log = recordingLogger();
+    const sim = new Simulation(2, line(150, 0.1), { latencySloMs: 100, logger: log.logger });
+    await warmUp(sim);
+    expect(sim.engine.state.objectiveFeasible).toBe(false);
+    expect(sim.engine.batchCap).toBe(1024);
+    const before = sim.batches.length;
+    const result = await closedLoop(sim, 64, 5_000);
+    expect(result.refused).toBe(0);
+    const batches = sim.batches.slice(before);
+    expect(batches.reduce((a, b) => a + b, 0) / batches.length).toBeGreaterThanOrEqual(16);
+    expect(log.warn).toHaveLength(1);
+    expect(log.warn[0]).toMatch(/cannot be met/);
+  });
+
+  it('fixed cost above the objective: one 4096-row request goes out in at most 8 batches', async () => {
+    const sim = new Simulation(2, line(150, 0.1), { latencySloMs: 100, maxQueueRows: 65_536 });
+    await warmUp(sim);
+    const before = sim.batches.length;
+    const answer = sim.engine.submit(Array.from({ length: 4096 }, (_, x) => ({ x })), opts);
+    await sim.runToIdle();
+    await expect(answer).resolves.toHaveLength(4096);
+    expect(sim.batches.length - before).toBeLessThanOrEqual(8);
+  });
+
+  // Closed-loop goodput with the objective against the same engine without one, for costs of every shape.
+  it.each([
+    ['fixed-dominated, infeasible', 150, 0.1],
+    ['fixed-dominated, feasible', 45, 0.1],
+    ['per-row-dominated', 1, 2],
+    ['mixed', 25, 2],
+    ['census on a quiet machine', 12, 0.04],
+    ['census on a busy machine', 60, 0.2],
+  ])('%s (%d ms + %d ms/row): closed-loop goodput at least 0.9 of that with no objective', async (_, fixedMs, perRowMs) => {
+    const run = async (latencySloMs: number | undefined) => {
+      const sim = new Simulation(2, line(fixedMs, perRowMs), { latencySloMs });
+      await warmUp(sim);
+      return closedLoop(sim, 64, 10_000);
+    };
+    const withObjective = await run(100);
+    const without = await run(undefined);
+    expect(without.refused).toBe(0);
+    expect(withObjective.goodput / without.goodput).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('per-row-dominated cost: the cap fits half the objective and excess work is refused', async () => {
+    const sim = new Simulation(2, line(1, 2), { latencySloMs: 100 });
+    await warmUp(sim);
+    expect(sim.engine.state.objectiveFeasible).toBe(true);
+    expect(sim.engine.batchCap).toBe(24);
+    const result = await closedLoop(sim, 64, 2_000);
+    expect(result.refused).toBeGreaterThan(0);
+    expect([...result.refusalCodes]).toEqual(['GW_ERR_OVERLOADED']);
+    expect(Math.max(...sim.batches.slice(-20))).toBeLessThanOrEqual(24);
+  });
+
+  it('follows a cost that jumps up and back down within seconds, reporting each change once', async () => {
+    const log = recordingLogger();
+    let slow = false;
+    const sim = new Simulation(2, (rows) => (slow ? 200 + 0.2 * rows : 10 + 0.05 * rows), { latencySloMs: 100, logger: log.logger });
+    await warmUp(sim);
+    expect(sim.engine.state.objectiveFeasible).toBe(true);
+    const quietCap = sim.engine.batchCap;
+    expect(quietCap).toBeGreaterThan(500);
+
+    // A noisy neighbour: every batch now costs 200 ms or more.
+    slow = true;
+    const hogStarted = sim.now;
+    await closedLoop(sim, 64, 3_000);
+    expect(sim.engine.state.objectiveFeasible).toBe(false);
+    expect(sim.engine.state.cost!.fixedMs).toBeGreaterThan(150);
+    expect(log.warn).toHaveLength(1);
+
+    // The neighbour stops: within a few seconds the objective is met again.
+    slow = false;
+    const result = await closedLoop(sim, 64, 3_000);
+    expect(result.refused).toBe(0);
+    expect(sim.engine.state.objectiveFeasible).toBe(true);
+    expect(sim.engine.state.cost!.fixedMs).toBeLessThan(20);
+    expect(log.info).toHaveLength(1);
+    expect(sim.now - hogStarted).toBeLessThan(10_000);
+  });
+
+  it('open-loop overload at twice capacity is refused at once, and accepted rows are answered within the objective', async () => {
+    const sim = new Simulation(2, line(10, 0.05), { latencySloMs: 100 });
+    await warmUp(sim);
+    // Capacity: two workers at the cap's batch of (50 - 10) / 0.05 = 800 rows in 50 ms = 32 rows/ms.
+    const latencies: number[] = [];
+    let refused = 0;
+    const end = sim.now + 2_000;
+    while (sim.now < end) {
+      for (let i = 0; i < 64; i++) {
+        const at = sim.now;
+        sim.engine.submit([{ x: i }], opts).then(
+          () => latencies.push(sim.now - at),
+          () => (refused += 1),
+        );
+      }
+      await sim.runUntil(sim.now + 1);
+    }
+    await sim.runToIdle();
+    const offered = latencies.length + refused;
+    expect(refused / offered).toBeGreaterThan(0.3);
+    latencies.sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+  });
+
+  it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {
+    const sim = new Simulation(1, line(1, 0), { maxQueueRows: 100 });
+    const refused = await sim.engine.submit(Array.from({ length: 101 }, () => ({})), opts).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TooManyRowsError);
+    expect(refused).toMatchObject({ retriable: false, limitRows: 100 });
+  });
+
+  it('refuses settings that contradict each other, changing nothing', () => {
+    const sim = new Simulation(1, line(1, 0), { maxQueueRows: 10_000, maxBatchRows: 512, maxRequestRows: 4096 });
+    expect(() => sim.engine.tune({ maxBatchRows: 20_000 })).toThrow(ValidationError);
+    expect(() => sim.engine.tune({ maxQueueRows: 1000 })).toThrow(ValidationError);
+    try {
+      sim.engine.tune({ maxQueueRows: 100 });
+    } catch (error) {
+      expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['maxQueueRows', 'maxQueueRows']);
+    }
+    expect(sim.engine.state.settings).toMatchObject({ maxQueueRows: 10_000, maxBatchRows: 512 });
+    expect(sim.engine.tune({ maxQueueRows: 5000 }).settings.maxQueueRows).toBe(5000);
+  });
+});

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/model/row-schema.js';
 import { readAdult, type LabelledRow } from '../helpers/adult.js';
+import { startCpuHogs, type CpuHogs } from '../helpers/cpu-hogs.js';
 import { CENSUS_PYTHON, get, post, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { CENSUS_MODEL_DIR } from '../helpers/paths.js';
 import { referencePredictions } from '../helpers/reference.js';
@@ -25,12 +26,17 @@ function batchRowsHistogram(metrics: string): { count: number; single: number } 
   };
 }
 
-describe('census-income through the gateway, every row of adult.test', () => {
+// A noisy neighbour for the whole file: one CPU-burning process per core of a
+// 2-core machine, started before the gateway, as on a busy CI box or in a
+// container sharing its cores. The gateway must still answer every row.
+describe('census-income through the gateway, every row of adult.test, with two CPU hogs running', () => {
   let gw: TestGateway;
   let data: LabelledRow[];
   let expected: Result[];
+  let hogs: CpuHogs;
 
   beforeAll(async () => {
+    hogs = startCpuHogs(2);
     data = readAdult('adult.test');
     [gw, expected] = await Promise.all([
       startTestGateway({ workers: 2 }),
@@ -38,6 +44,7 @@ describe('census-income through the gateway, every row of adult.test', () => {
     ]);
   });
   afterAll(async () => {
+    await hogs?.stop();
     await gw?.close();
   });
 

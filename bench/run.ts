@@ -23,19 +23,20 @@ import { setupSystems, type SystemOptions } from './lib/systems/start-system.js'
 import { SYSTEM_NAMES, type SystemName } from './lib/systems/system.js';
 import { checkTargets } from './lib/targets.js';
 import { runBatching } from './scenarios/batching.js';
+import { runBusyMachine, runSlowModel } from './scenarios/objective-robustness.js';
 import { runLowLoad } from './scenarios/low-load.js';
 import { bestTuning, DEFAULT_TUNING_GRID, runMlserverTuning } from './scenarios/mlserver-tuning.js';
 import { runOverload } from './scenarios/overload.js';
 import { runPeak } from './scenarios/peak.js';
 
-const SCENARIOS = ['peak', 'low-load', 'overload', 'batching', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
+const SCENARIOS = ['peak', 'low-load', 'overload', 'batching', 'busy-machine', 'slow-model', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'batching'];
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'batching', 'busy-machine', 'slow-model'];
 
 const FLAGS = [
   'scenarios', 'systems', 'duration', 'warmup', 'connections', 'rows', 'workers', 'max-batch-rows', 'slo-ms',
   'low-load-duration', 'raw-repeats', 'overload-factor', 'overload-rate', 'overload-duration', 'overload-systems', 'overload-connections', 'overload-timeout-ms',
-  'batch-rows', 'batching-request-rows', 'batching-duration',
+  'batch-rows', 'batching-request-rows', 'batching-duration', 'robustness-duration',
   'mlserver-workers', 'mlserver-max-batch-size', 'mlserver-max-batch-time', 'tuning-duration',
   'markdown', 'setup-only',
 ] as const;
@@ -148,6 +149,13 @@ async function main(): Promise<void> {
           options,
         );
         break;
+      case 'busy-machine':
+      case 'slow-model': {
+        const robustness = { connections, durationS: settings.int('robustness-duration', 'BENCH_ROBUSTNESS_DURATION', Math.min(durationS, 10)), objectiveMs };
+        const measured = scenario === 'busy-machine' ? await runBusyMachine(robustness, rows) : await runSlowModel(robustness);
+        result.robustness = [...(result.robustness ?? []), measured];
+        break;
+      }
       case 'mlserver-tuning': {
         result.mlserverTuning = await runMlserverTuning({ ...DEFAULT_TUNING_GRID, connections, durationS: settings.int('tuning-duration', 'BENCH_TUNING_DURATION', 10), warmupS }, rows);
         const best = bestTuning(result.mlserverTuning);
@@ -174,7 +182,7 @@ async function main(): Promise<void> {
   result.durationS = Math.round((Date.now() - started) / 1000);
   const file = writeDatedResult(result);
   // RESULTS.md and the charts it shows are updated together, or neither (--markdown false, for trial runs).
-  const publish = settings.bool('markdown', 'BENCH_MARKDOWN', true) && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching) !== undefined;
+  const publish = settings.bool('markdown', 'BENCH_MARKDOWN', true) && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching ?? result.robustness) !== undefined;
   const charts = publish ? writeComparisonCharts(result) : [];
   if (publish) replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'run', resultsMarkdown(result));
 

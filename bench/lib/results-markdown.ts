@@ -129,6 +129,21 @@ function batching(run: RunResult): string | undefined {
   ].join('\n');
 }
 
+function robustness(run: RunResult): string | undefined {
+  if (!run.robustness?.length) return undefined;
+  const rows = run.robustness.flatMap((r) =>
+    r.runs.map((x) => [r.scenario, x.objective ? `${run.objectiveMs} ms` : 'none', f(x.okPerSec), x.non2xx, x.latencyMs.p50, x.latencyMs.p99, x.meanBatchRows === null ? '' : f(x.meanBatchRows, 1)]),
+  );
+  const ratios = run.robustness.map((r) => `- **${r.scenario}** (${r.description}): goodput with the objective / without = **${r.goodputRatio.toFixed(2)}**, ${(r.refusedShare * 100).toFixed(1)} % of requests refused`);
+  return [
+    `### Does the objective ever cost goodput? (closed loop, ${run.settings.connections as number} connections of single rows, each gateway freshly started)`,
+    '',
+    ...ratios,
+    '',
+    markdownTable(['scenario', 'objective', '2xx req/s', 'refused', 'p50 ms', 'p99 ms', 'rows/batch'], rows),
+  ].join('\n');
+}
+
 function tuning(run: RunResult): string | undefined {
   if (!run.mlserverTuning?.length) return undefined;
   const rows = run.mlserverTuning.map((r) => [r.tuning.parallelWorkers, r.tuning.maxBatchSize, r.tuning.maxBatchTime, f(r.okPerSec), r.latencyMs.p50, r.latencyMs.p99, r.non2xx + r.errors + r.timeouts]);
@@ -143,5 +158,5 @@ function extra(run: RunResult): string | undefined {
 
 /** The generated "side by side" section of bench/RESULTS.md. */
 export function resultsMarkdown(run: RunResult): string {
-  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
+  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), robustness(run), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
 }

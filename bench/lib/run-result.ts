@@ -3,6 +3,7 @@ import type { LowLoadResult } from '../scenarios/low-load.js';
 import type { OverloadRun } from '../scenarios/overload.js';
 import type { PeakRun } from '../scenarios/peak.js';
 import type { MlserverTuningRun } from '../scenarios/mlserver-tuning.js';
+import type { RobustnessResult } from '../scenarios/objective-robustness.js';
 import type { machine } from './results.js';
 
 /** Everything one `npm run bench` measured: bench/results/<date>.json. */
@@ -22,6 +23,8 @@ export interface RunResult {
   readonly overload?: readonly OverloadRun[];
   readonly batching?: BatchingResult;
   readonly mlserverTuning?: readonly MlserverTuningRun[];
+  /** busy-machine and slow-model: goodput with the objective against without. */
+  readonly robustness?: readonly RobustnessResult[];
   /** Scenarios from other files (bench/kafka.ts, bench/worker-efficiency.ts): their own result, or why they did not run. */
   readonly extra: Readonly<Record<string, unknown>>;
 }

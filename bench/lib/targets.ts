@@ -48,6 +48,15 @@ export function checkTargets(run: RunResult): TargetCheck[] {
     met: over ? over.refused > 0 && over.refusedLatencyMs.p99 <= 5 : null,
   });
 
+  for (const scenario of ['busy-machine', 'slow-model'] as const) {
+    const measured = run.robustness?.find((r) => r.scenario === scenario);
+    checks.push({
+      target: `${scenario}: goodput with the objective ≥ 0.9 × without (issue 14)`,
+      measured: measured ? `${measured.goodputRatio.toFixed(2)} (${(measured.refusedShare * 100).toFixed(1)} % refused)` : 'not measured',
+      met: measured ? measured.goodputRatio >= 0.9 : null,
+    });
+  }
+
   const low = run.lowLoad?.runs.find((r) => r.system === 'gateway');
   checks.push({
     target: 'low load: p50 added latency ≤ 1 ms',

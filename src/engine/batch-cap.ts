@@ -8,6 +8,13 @@ import type { ObjectiveFeasibility } from './objective-feasibility.js';
  */
 export const MIN_BATCH_EFFICIENCY = 0.9;
 
+/**
+ * And never below the size at which the fixed cost is at most this share of a
+ * batch's time, so that a small backlog goes out whole instead of leaving a
+ * remainder that pays a fixed cost of its own.
+ */
+export const MAX_FIXED_SHARE = 0.25;
+
 export interface CapInput {
   readonly fit: CostFit | undefined;
   readonly maxBatchRows: number;
@@ -38,15 +45,21 @@ export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objecti
 }
 
 /**
- * The fewest rows `c` whose batch keeps {@link MIN_BATCH_EFFICIENCY} of the
- * throughput of one batch of `backlogRows`:
- * `c / (a + b·c) ≥ E · n / (a + b·n)`, i.e. `c ≥ E·n·a / (a + (1 − E)·b·n)`.
- * With no per-row cost that is nearly the whole backlog; with no fixed cost, one row.
+ * The fewest rows a capped batch may hold: the larger of
+ * - the rows that keep {@link MIN_BATCH_EFFICIENCY} of the throughput of one
+ *   batch of the whole backlog: `c / (a + b·c) ≥ E · n / (a + b·n)`, i.e.
+ *   `c ≥ E·n·a / (a + (1 − E)·b·n)` (nearly the whole backlog when the fixed
+ *   cost dominates, one row when there is none), and
+ * - the rows at which the fixed cost is at most {@link MAX_FIXED_SHARE} of the
+ *   batch: `a ≤ s·(a + b·c)`, i.e. `c ≥ (1 − s)/s · a / b`.
  */
 export function amortisingRows(fit: CostFit, backlogRows: number): number {
-  if (backlogRows <= 1) return 1;
   const { fixedMs: a, perRowMs: b } = fit;
   if (a <= 0) return 1;
+  if (b <= 0) return Number.POSITIVE_INFINITY;
   const e = MIN_BATCH_EFFICIENCY;
-  return Math.max(1, Math.ceil((e * backlogRows * a) / (a + (1 - e) * b * backlogRows) - 1e-9));
+  const s = MAX_FIXED_SHARE;
+  const ofBacklog = backlogRows <= 1 ? 1 : (e * backlogRows * a) / (a + (1 - e) * b * backlogRows);
+  const amortised = ((1 - s) / s) * (a / b);
+  return Math.max(1, Math.ceil(Math.max(ofBacklog, amortised) - 1e-9));
 }

@@ -190,7 +190,11 @@ export class Batcher {
    * Whether an idle worker should wait for more rows: only when asked to
    * (`maxBatchWaitMs`), only while another batch is running (an idle machine
    * gains nothing from waiting), only while the batch would still be mostly
-   * fixed cost (so waiting buys throughput), and never past the objective.
+   * fixed cost (so waiting buys throughput), and, under an objective that can
+   * be met, only while the oldest row, sent after the wait with what is queued
+   * now, would still be answered within it. (Under an infeasible objective
+   * the wait is bounded by `maxBatchWaitMs` alone: it buys throughput, and no
+   * row was going to be answered within the objective anyway.)
    */
   #holdForFullerBatch(now: number): boolean {
     const { maxBatchWaitMs, latencySloMs } = this.settings;
@@ -203,7 +207,8 @@ export class Batcher {
     if (oldest === undefined) return false;
     const waitUntil = oldest.acceptedAt + maxBatchWaitMs;
     if (now >= waitUntil) return false;
-    if (latencySloMs !== undefined && waitUntil - oldest.acceptedAt + fit.fixedMs + fit.perRowMs * cap > latencySloMs) return false;
+    const sendMs = fit.fixedMs + fit.perRowMs * this.#queuedRows;
+    if (latencySloMs !== undefined && this.#feasibility.current !== false && maxBatchWaitMs + sendMs > latencySloMs) return false;
     if (this.#waitTimer === undefined) {
       this.#waitTimer = setTimeout(() => {
         this.#waitTimer = undefined;

@@ -1,15 +1,19 @@
 import type { CostFit } from './cost-model.js';
 
-/** A one-row batch must cost at most this share of the objective before an infeasible objective counts as met again. */
+/** A one-row batch must cost at most this share of its budget before an infeasible objective counts as met again. */
 const RECOVER_BELOW = 0.8;
 
 /**
- * Whether the latency objective can be met at all by this model on this
- * machine now: a batch of one row must fit in it by the learned cost.
+ * Whether the latency objective can be met by this model on this machine now.
+ * A row that arrives just as a batch starts waits for that batch and then
+ * rides the next, so the objective is feasible when a one-row batch fits in
+ * half of it (the same budget the batch cap is sized to). When it is not, no
+ * batch size meets the objective under any load, and batching for throughput
+ * gives every caller a better answer than capping for latency.
  *
- * Kept with hysteresis so that a cost hovering at the objective does not flip
- * the state (and its log line) on every batch: it turns infeasible when one
- * row costs more than the objective and feasible again only below 80 % of it.
+ * Kept with hysteresis so that a cost hovering at the limit does not flip the
+ * state (and its log line) on every batch: it turns infeasible when one row
+ * costs more than half the objective, and feasible again only below 80 % of that.
  */
 export class ObjectiveFeasibility {
   #feasible: boolean | undefined;
@@ -30,7 +34,8 @@ export class ObjectiveFeasibility {
       return false;
     }
     const oneRowMs = fit.fixedMs + fit.perRowMs;
-    const next = previous === false ? oneRowMs <= RECOVER_BELOW * latencySloMs : oneRowMs <= latencySloMs;
+    const budgetMs = latencySloMs / 2;
+    const next = previous === false ? oneRowMs <= RECOVER_BELOW * budgetMs : oneRowMs <= budgetMs;
     this.#feasible = next;
     return next ? previous === false : previous !== false;
   }

@@ -171,11 +171,12 @@ describe('Batcher recovery', () => {
 describe('Batch sizing under a latency objective', () => {
   it('caps batches at the rows the learned cost fits in half the objective', () => {
     const cost = new CostModel();
-    for (const rows of [1, 10, 100, 50, 200]) cost.observe(rows, 10 + 0.1 * rows);
+    for (const rows of [1, 10, 100, 50, 200]) cost.observe(rows, 2 + 0.1 * rows);
     const pool = new FakePool(1);
     const batcher = new Batcher({ settings: settings({ maxBatchRows: 1024, latencySloMs: 60 }), cost, workers: pool });
-    // (60 / 2 - 10) / 0.1 = 200 rows.
-    expect(batcher.batchCap).toBe(200);
+    batcher.refresh();
+    // (60 / 2 - 2) / 0.1 = 280 rows (the fixed cost is amortised from 60 rows on).
+    expect(batcher.batchCap).toBe(280);
     batcher.settings.latencySloMs = undefined;
     expect(batcher.batchCap).toBe(1024);
     batcher.settings.latencySloMs = 10_000;

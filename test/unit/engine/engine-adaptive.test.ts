@@ -56,7 +56,8 @@ describe('adaptive batching where it breaks', () => {
     expect(sim.batches.length - before).toBeLessThanOrEqual(8);
   });
 
-  // Closed-loop goodput with the objective against the same engine without one, for costs of every shape.
+  // Closed-loop goodput with the objective against the same engine without one,
+  // for costs of every shape, with and without a wait for fuller batches.
   it.each([
     ['fixed-dominated, infeasible', 150, 0.1],
     ['fixed-dominated, feasible', 45, 0.1],
@@ -64,16 +65,19 @@ describe('adaptive batching where it breaks', () => {
     ['mixed', 25, 2],
     ['census on a quiet machine', 12, 0.04],
     ['census on a busy machine', 60, 0.2],
+    ['census on a very busy machine', 80, 0.2],
   ])('%s (%d ms + %d ms/row): closed-loop goodput at least 0.9 of that with no objective', async (_, fixedMs, perRowMs) => {
-    const run = async (latencySloMs: number | undefined) => {
-      const sim = new Simulation(2, line(fixedMs, perRowMs), { latencySloMs });
-      await warmUp(sim);
-      return closedLoop(sim, 64, 10_000);
-    };
-    const withObjective = await run(100);
-    const without = await run(undefined);
-    expect(without.refused).toBe(0);
-    expect(withObjective.goodput / without.goodput).toBeGreaterThanOrEqual(0.9);
+    for (const maxBatchWaitMs of [0, 20]) {
+      const run = async (latencySloMs: number | undefined) => {
+        const sim = new Simulation(2, line(fixedMs, perRowMs), { latencySloMs, maxBatchWaitMs });
+        await warmUp(sim);
+        return closedLoop(sim, 64, 10_000);
+      };
+      const withObjective = await run(100);
+      const without = await run(undefined);
+      expect(without.refused).toBe(0);
+      expect(withObjective.goodput / without.goodput, `maxBatchWaitMs ${maxBatchWaitMs}`).toBeGreaterThanOrEqual(0.9);
+    }
   });
 
   it('per-row-dominated cost: the cap fits half the objective and excess work is refused', async () => {

@@ -89,28 +89,28 @@ describe('Engine admission', () => {
     vi.useFakeTimers(FAKE_TIMERS);
     const pool = new FakePool(1);
     const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 50, workers: pool });
-    // Teach the cost model: a batch costs 10 ms + 1 ms per row.
+    // Teach the cost model: a batch costs 2 ms + 1 ms per row.
     for (const rows of [1, 2, 4, 8, 16, 3]) {
       const done = engine.submit(Array.from({ length: rows }, () => ({})), opts);
-      vi.advanceTimersByTime(10 + rows);
+      vi.advanceTimersByTime(2 + rows);
       pool.workers[0]!.finish();
       await done;
     }
-    // Half the objective fits (25 - 10) / 1 = 15 rows per batch.
-    expect(engine.batchCap).toBe(15);
+    // Half the objective fits (25 - 2) / 1 = 23 rows per batch.
+    expect(engine.batchCap).toBe(23);
     void engine.submit([{}], opts); // running
-    void engine.submit(Array.from({ length: 10 }, () => ({})), opts); // the queue was empty: always taken
-    // 20 rows queued need two batches of 15 behind the running one: 12.5 + 2 × 25 ms > 50 ms.
+    void engine.submit(Array.from({ length: 20 }, () => ({})), opts); // the queue was empty: always taken
+    // 30 rows queued need two batches of 23 behind the running one: 12.5 + 25 ms of queueing leaves no room for a 25 ms batch in 50 ms.
     const refused = await engine.submit(Array.from({ length: 10 }, () => ({})), opts).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OverloadedError);
     expect(refused).toMatchObject({ statusCode: 503, retryAfterSeconds: 1, objectiveMs: 50 });
-    // One more row still fits: a batch of 11 (21 ms) behind the running one.
-    expect(engine.queuedRows).toBe(10);
+    // One more row still fits: it rides the next batch, which runs anyway.
+    expect(engine.queuedRows).toBe(20);
     void engine.submit([{}], opts);
-    expect(engine.queuedRows).toBe(11);
+    expect(engine.queuedRows).toBe(21);
     // A caller that says it will wait longer is held to that instead of the objective.
     void engine.submit(Array.from({ length: 9 }, () => ({})), { ...opts, maxWaitMs: 1_000 });
-    expect(engine.queuedRows).toBe(20);
+    expect(engine.queuedRows).toBe(30);
     await expect(engine.submit(Array.from({ length: 1000 }, () => ({})), { ...opts, maxWaitMs: 1_000 })).rejects.toBeInstanceOf(OverloadedError);
   });
 

@@ -4,6 +4,7 @@ import { DeadlineExceededError, ModelError, OverloadedError, QueueFullError } fr
 import { loadModelSpec } from '../../../src/model/manifest.js';
 import type { Row } from '../../../src/model/row-schema.js';
 import { censusAnswer, censusModel, digitOf, digitsModel, FakeV2Model, FakeV2Models, toyModel } from '../../helpers/fake-v2-models.js';
+import { gatewayV2Body } from '../../../bench/lib/v2-body.js';
 import { CENSUS_MODEL_DIR } from '../../helpers/paths.js';
 import { binaryBody, bytes, fp32, fp64, int64, splitBinaryResponse } from '../../helpers/v2-binary.js';
 import { buildV2App, TEST_BODY_LIMIT } from '../../helpers/v2-app.js';
@@ -187,6 +188,13 @@ describe('infer with JSON tensors', () => {
     const [probability, income] = response.json().outputs;
     expect(probability).toEqual({ name: 'probability', datatype: 'FP64', shape: [2], data: CENSUS_ROWS.map((r) => censusAnswer(r).probability) });
     expect(income).toEqual({ name: 'income', datatype: 'BYTES', shape: [2], data: ['<=50K', '>50K'] });
+  });
+
+  it('reads the benchmark\'s V2 body (the one MLServer gets, all outputs) as the same rows', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v2/models/census-income/infer', headers: { 'content-type': 'application/json' }, payload: gatewayV2Body(CENSUS_ROWS) });
+    expect(response.statusCode).toBe(200);
+    expect(census.calls[0]!.rows).toEqual(CENSUS_ROWS);
+    expect(response.json().outputs.map((o: { name: string }) => o.name)).toEqual(['probability', 'income']);
   });
 
   it('accepts [N, 1] shapes and nested data for a scalar field, and any numeric datatype for a number', async () => {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ELEMENT_BYTES, type Datatype } from './datatypes.js';
 import { TensorIssue } from './tensor-issue.js';
 
@@ -8,7 +9,8 @@ import { TensorIssue } from './tensor-issue.js';
  */
 
 const LENGTH_PREFIX = 4;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
 /** Decodes `count` elements of `datatype` that must fill `bytes` exactly. */
 export function decodeBinary(bytes: Uint8Array, datatype: Datatype, count: number): unknown[] {
@@ -51,6 +53,7 @@ function decodeBytes(bytes: Uint8Array, count: number): string[] {
     throw new TensorIssue(`binary_data_size is ${bytes.length} bytes, too few for ${count} BYTES elements of at least ${LENGTH_PREFIX} bytes each`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Array<string>(count);
   let offset = 0;
   for (let i = 0; i < count; i++) {
@@ -60,11 +63,9 @@ function decodeBytes(bytes: Uint8Array, count: number): string[] {
     if (offset + length > bytes.length) {
       throw new TensorIssue(`BYTES element ${i} declares ${length} bytes, beyond the ${bytes.length - offset} left in the binary data`);
     }
-    try {
-      out[i] = utf8.decode(bytes.subarray(offset, offset + length));
-    } catch {
-      throw new TensorIssue(`BYTES element ${i} is not valid UTF-8 text`);
-    }
+    // Checked first: toString would turn invalid bytes into U+FFFD silently.
+    if (!isUtf8(buffer.subarray(offset, offset + length))) throw new TensorIssue(`BYTES element ${i} is not valid UTF-8 text`);
+    out[i] = buffer.toString('utf8', offset, offset + length);
     offset += length;
   }
   if (offset !== bytes.length) {
@@ -74,7 +75,7 @@ function decodeBytes(bytes: Uint8Array, count: number): string[] {
 }
 
 function safeInteger(value: bigint, index: number): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+  if (value > MAX_SAFE || value < MIN_SAFE) {
     throw new TensorIssue(`element ${index} (${value}) is beyond ±2^53, which a JSON number cannot hold exactly`);
   }
   return Number(value);

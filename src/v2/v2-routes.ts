@@ -102,7 +102,8 @@ async function v2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<
   const resolve = (params: ModelParams): V2Model => {
     const model = models.get(params.name);
     if (model === undefined) {
-      throw new NotFoundError(`no model named ${JSON.stringify(params.name)} is served (models: ${models.list().map((m) => m.name).join(', ') || 'none'})`);
+      // The names of the served models are the repository index's to tell (behind the admin token), not a 404's.
+      throw new NotFoundError(`no model named ${JSON.stringify(params.name)} is served`);
     }
     if (params.version !== undefined && params.version !== model.version) {
       throw new NotFoundError(`model ${model.name} has no version ${JSON.stringify(params.version)}; it serves ${model.version ?? 'no named version'}`);

@@ -5,7 +5,8 @@
  * root, the V2 scope beside it) over an engine that answers at once, driven
  * in-process with `inject`. So the figures are parsing, validation, tensor
  * decoding and encoding only; a real request adds the batch's model time to
- * both. Run: `npx tsx bench/v2-front-door.ts [--sizes 1,64,1024] [--time-ms 2000]`.
+ * both. Run: `npx tsx bench/v2-front-door.ts [--sizes 1,64,1024] [--time-ms 1000] [--rounds 5]`
+ * (figures: medians of alternating rounds).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -27,9 +28,10 @@ import { formatTable, machine, writeResult } from './lib/results.js';
 import { Settings } from './lib/settings.js';
 import { gatewayV2Body } from './lib/v2-body.js';
 
-const settings = new Settings(['sizes', 'time-ms']);
+const settings = new Settings(['sizes', 'time-ms', 'rounds']);
 const sizes = settings.intList('sizes', 'BENCH_SIZES', [1, 64, 1024]);
-const timeMs = settings.int('time-ms', 'BENCH_TIME_MS', 2000);
+const timeMs = settings.int('time-ms', 'BENCH_TIME_MS', 1000);
+const rounds = settings.int('rounds', 'BENCH_ROUNDS', 5);
 const BODY_LIMIT = 8 * 1024 * 1024;
 
 const spec = await loadModelSpec(CENSUS_MODEL_DIR);
@@ -82,37 +84,45 @@ interface Measure {
   readonly usPerRequest: number;
 }
 
-async function time(run: () => Promise<void>): Promise<number> {
-  const measure = async (budgetMs: number): Promise<number> => {
-    let calls = 0;
-    const start = performance.now();
-    while (performance.now() - start < budgetMs) {
-      await run();
-      calls++;
-    }
-    return ((performance.now() - start) * 1000) / calls;
-  };
-  await measure(timeMs / 10);
-  return measure(timeMs);
+/** µs per call of `run`, called back to back for about `budgetMs`. */
+async function time(run: () => Promise<void>, budgetMs: number): Promise<number> {
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < budgetMs) {
+    await run();
+    calls++;
+  }
+  return ((performance.now() - start) * 1000) / calls;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const app = await buildApp();
 const allRows: Row[] = readAdult().slice(0, Math.max(...sizes)).map(({ row }) => row);
-const measures: Measure[] = [];
-for (const n of sizes) {
+type Case = [Measure['path'], number, number, () => Promise<void>];
+const cases: Case[] = sizes.flatMap((n): Case[] => {
   const rows = allRows.slice(0, n);
   const predictBody = Buffer.from(JSON.stringify(n === 1 ? rows[0] : { instances: rows }));
   const v2Json = gatewayV2Body(rows);
   const v2Binary = binaryV2Body(rows);
-  const cases: [Measure['path'], number, () => Promise<void>][] = [
-    ['predict', predictBody.length, () => expectOk(app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload: predictBody }))],
-    ['v2 json', v2Json.length, () => expectOk(app.inject({ method: 'POST', url: '/v2/models/census-income/infer', headers: { 'content-type': 'application/json' }, payload: v2Json }))],
-    ['v2 binary', v2Binary.payload.length, () => expectOk(app.inject({ method: 'POST', url: '/v2/models/census-income/infer', headers: v2Binary.headers, payload: v2Binary.payload }))],
+  return [
+    ['predict', n, predictBody.length, () => expectOk(app.inject({ method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, payload: predictBody }))],
+    ['v2 json', n, v2Json.length, () => expectOk(app.inject({ method: 'POST', url: '/v2/models/census-income/infer', headers: { 'content-type': 'application/json' }, payload: v2Json }))],
+    ['v2 binary', n, v2Binary.payload.length, () => expectOk(app.inject({ method: 'POST', url: '/v2/models/census-income/infer', headers: v2Binary.headers, payload: v2Binary.payload }))],
   ];
-  for (const [path, requestBytes, run] of cases) {
-    measures.push({ n, path, requestBytes, usPerRequest: Math.round((await time(run)) * 10) / 10 });
-  }
+});
+// One warm-up pass over every case, then rounds that alternate the cases, so that JIT warm-up
+// and a busy neighbour weigh on all of them alike; each figure is the median of its rounds.
+for (const [, , , run] of cases) await time(run, timeMs / 4);
+const samples = cases.map(() => [] as number[]);
+for (let round = 0; round < rounds; round++) {
+  for (const [i, [, , , run]] of cases.entries()) samples[i]!.push(await time(run, timeMs));
 }
+const measures: Measure[] = cases.map(([path, n, requestBytes], i) => ({ n, path, requestBytes, usPerRequest: Math.round(median(samples[i]!) * 10) / 10 }));
 await app.close();
 
 async function expectOk(response: Promise<{ statusCode: number; body: string }>): Promise<void> {
@@ -127,7 +137,7 @@ const table = formatTable(
     return [n, p!.usPerRequest, j!.usPerRequest, b!.usPerRequest, `×${(j!.usPerRequest / p!.usPerRequest).toFixed(2)}`, `×${(b!.usPerRequest / p!.usPerRequest).toFixed(2)}`, `${p!.requestBytes} / ${j!.requestBytes} / ${b!.requestBytes}`];
   }),
 );
-const output = { scenario: 'v2-front-door', date: new Date().toISOString(), machine: machine(), settings: { sizes, timeMs }, measures };
+const output = { scenario: 'v2-front-door', date: new Date().toISOString(), machine: machine(), settings: { sizes, timeMs, rounds }, measures };
 const file = writeResult('v2-front-door', output);
 process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 process.stderr.write(`${table}\n(results: ${file})\n`);

@@ -63,9 +63,10 @@ function decodeBytes(bytes: Uint8Array, count: number): string[] {
     if (offset + length > bytes.length) {
       throw new TensorIssue(`BYTES element ${i} declares ${length} bytes, beyond the ${bytes.length - offset} left in the binary data`);
     }
-    // Checked first: toString would turn invalid bytes into U+FFFD silently.
-    if (!isUtf8(buffer.subarray(offset, offset + length))) throw new TensorIssue(`BYTES element ${i} is not valid UTF-8 text`);
-    out[i] = buffer.toString('utf8', offset, offset + length);
+    const text = buffer.toString('utf8', offset, offset + length);
+    // toString turns invalid bytes into U+FFFD silently: only text holding one needs the full check.
+    if (text.includes('\ufffd') && !isUtf8(buffer.subarray(offset, offset + length))) throw new TensorIssue(`BYTES element ${i} is not valid UTF-8 text`);
+    out[i] = text;
     offset += length;
   }
   if (offset !== bytes.length) {
@@ -116,14 +117,14 @@ function numberToHalf(value: number): number {
 /** Encodes elements (already of the datatype's JS type: number, boolean or string) in the binary form. */
 export function encodeBinary(values: readonly unknown[], datatype: Datatype): Buffer {
   if (datatype === 'BYTES') {
-    const parts = values.map((value) => Buffer.from(String(value), 'utf8'));
-    const out = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + LENGTH_PREFIX + part.length, 0));
+    const texts = values.map(String);
+    const lengths = texts.map((text) => Buffer.byteLength(text, 'utf8'));
+    const out = Buffer.allocUnsafe(lengths.reduce((sum, length) => sum + LENGTH_PREFIX + length, 0));
     let offset = 0;
-    for (const part of parts) {
-      out.writeUInt32LE(part.length, offset);
-      part.copy(out, offset + LENGTH_PREFIX);
-      offset += LENGTH_PREFIX + part.length;
-    }
+    texts.forEach((text, i) => {
+      out.writeUInt32LE(lengths[i]!, offset);
+      offset += LENGTH_PREFIX + out.write(text, offset + LENGTH_PREFIX, 'utf8');
+    });
     return out;
   }
   const size = ELEMENT_BYTES[datatype];

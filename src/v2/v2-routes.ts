@@ -47,6 +47,12 @@ export interface V2RouteOptions {
    * one `/predict` uses (`rowSchema` of `src/model/row-schema.ts`).
    */
   readonly rowSchema?: (input: DeclaredObject) => z.ZodType;
+  /**
+   * Registers more routes inside the V2 scope (paths relative to `/v2`), so
+   * that they share its body parser, error body and 404s: e.g. the
+   * repository extension's `/repository/index`.
+   */
+  readonly routes?: (v2: FastifyInstance) => void | Promise<void>;
 }
 
 const TAG = 'v2';
@@ -216,6 +222,7 @@ async function v2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<
     schema: { ...inferSchema, operationId: 'v2ModelVersionInfer', summary: 'Inference with one version', params: versionParams },
     handler: infer,
   });
+  await options.routes?.(app);
 }
 
 /** Validates the JSON inference header; issues inside an input name it by index and name. */

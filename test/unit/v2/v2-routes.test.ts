@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeadlineExceededError, ModelError, OverloadedError, QueueFullError } from '../../../src/errors.js';
+import { DeadlineExceededError, ModelError, NotFoundError, OverloadedError, QueueFullError } from '../../../src/errors.js';
 import { loadModelSpec } from '../../../src/model/manifest.js';
 import type { Row } from '../../../src/model/row-schema.js';
 import { censusAnswer, censusModel, digitOf, digitsModel, FakeV2Model, FakeV2Models, toyModel } from '../../helpers/fake-v2-models.js';
@@ -437,6 +437,25 @@ describe('errors from the model\'s engine, by code', () => {
     const response = await local.inject({ method: 'POST', url: '/v2/models/wrong/infer', payload: { inputs: [xInput([1])] } });
     expect(response.statusCode).toBe(500);
     expect(response.json().error).toMatch(/output y\[0\]/);
+    await local.close();
+  });
+});
+
+describe('more routes in the V2 scope', () => {
+  it('share its body parser and its error body', async () => {
+    const local = await buildV2App({
+      models: new FakeV2Models([]),
+      routes: (v2) => {
+        v2.post('/repository/index', async (request) => {
+          if ((request.body as { header: { ready?: unknown } }).header.ready === 'x') throw new NotFoundError('nothing here');
+          return [];
+        });
+      },
+    });
+    const ok = await local.inject({ method: 'POST', url: '/v2/repository/index', payload: Buffer.from('{}') });
+    expect([ok.statusCode, ok.json()]).toEqual([200, []]);
+    const failed = await local.inject({ method: 'POST', url: '/v2/repository/index', payload: { ready: 'x' } });
+    expect([failed.statusCode, failed.json()]).toEqual([404, { error: 'nothing here' }]);
     await local.close();
   });
 });

@@ -3,9 +3,9 @@ import { formatIssues } from '../config/format-issues.js';
 import { TooManyRowsError, ValidationError } from '../errors.js';
 import type { ModelSpec } from '../model/manifest.js';
 import { rowSchema, type Row } from '../model/row-schema.js';
+import { parseRequestTimeout, REQUEST_TIMEOUT_HEADER, requestTimeoutSchema } from './request-timeout.js';
 
-export const REQUEST_TIMEOUT_HEADER = 'x-request-timeout';
-const DIGITS = /^[0-9]{1,16}$/;
+export { REQUEST_TIMEOUT_HEADER };
 
 export const errorBodySchema = z
   .object({
@@ -38,13 +38,7 @@ export function predictSchemas(spec: ModelSpec, limits: { maxRequestRows: number
   const batch = z.strictObject({
     instances: z.array(row).min(1).max(limits.maxRequestRows).describe(`Rows to predict, at most ${limits.maxRequestRows}`),
   });
-  const timeout = z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(limits.maxTimeoutMs)
-    .optional()
-    .describe('Deadline in milliseconds: rows not sent to the model by then are dropped and answered with 504');
+  const timeout = requestTimeoutSchema(limits.maxTimeoutMs);
 
   return {
     row,
@@ -68,14 +62,7 @@ export function predictSchemas(spec: ModelSpec, limits: { maxRequestRows: number
       return parsed.success ? { value: parsed.data as Row } : { error: new ValidationError(formatIssues(parsed.error.issues)) };
     },
     validateTimeout(value) {
-      if (value === undefined) return { value: undefined };
-      // Only plain digits: Number() would also take '0x10', '1e3' and '' (as 0).
-      if (typeof value !== 'string' || !DIGITS.test(value)) {
-        return { error: new ValidationError([{ field: `header ${REQUEST_TIMEOUT_HEADER}`, reason: `must be a whole number of milliseconds from 1 to ${limits.maxTimeoutMs}` }]) };
-      }
-      const parsed = timeout.safeParse(value);
-      if (parsed.success) return { value: parsed.data };
-      return { error: new ValidationError(formatIssues(parsed.error.issues).map((i) => ({ field: `header ${REQUEST_TIMEOUT_HEADER}`, reason: i.reason }))) };
+      return parseRequestTimeout(value, limits.maxTimeoutMs);
     },
   };
 }

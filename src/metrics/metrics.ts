@@ -130,7 +130,7 @@ export class GatewayMetrics {
           },
         });
       };
-      gauge('gateway_batch_rows_cap', 'Most rows the next batch may hold (max batch rows, lowered to fit the latency objective)', (b) => b.batchCap);
+      gauge('gateway_batch_rows_cap', 'Most rows the next batch may hold (max batch rows, lowered to fit the latency objective, never below the rows that amortise the fixed cost)', (b) => b.batchCap);
       gauge('gateway_latency_objective_seconds', 'The latency objective admission and batch sizing aim for', (b) => (b.latencySloMs === undefined ? undefined : b.latencySloMs / 1000));
       gauge('gateway_latency_objective_feasible', 'Whether the learned cost lets a one-row batch meet the latency objective (0: batching for throughput, the objective only bounds queueing)', (b) =>
         b.objectiveFeasible === undefined ? undefined : Number(b.objectiveFeasible),

@@ -4,6 +4,12 @@ export interface CostFit {
   readonly perRowMs: number;
   /** Batches the fit has seen (weighted samples decay, this does not). */
   readonly samples: number;
+  /**
+   * Set when the recent batches all had about the same size, so the line has
+   * no slope information: that size. The whole cost is then taken as fixed,
+   * which says nothing about what a batch of one row would cost.
+   */
+  readonly sameSizeRows?: number;
 }
 
 export interface CostModelOptions {
@@ -92,7 +98,7 @@ export class CostModel {
     const varX = this.#sxx / this.#w - meanX * meanX;
     const covXY = this.#sxy / this.#w - meanX * meanY;
     // Sizes that vary by less than a row carry no slope information.
-    if (varX < 1) return { fixedMs: meanY, perRowMs: 0, samples: this.#samples };
+    if (varX < 1) return { fixedMs: meanY, perRowMs: 0, samples: this.#samples, sameSizeRows: Math.round(meanX) };
     let perRowMs = covXY / varX;
     let fixedMs = meanY - perRowMs * meanX;
     // Noise can tilt the line below zero at either end; neither is physical.

@@ -33,6 +33,9 @@ export class ObjectiveFeasibility {
       this.#feasible = undefined;
       return false;
     }
+    // Every recent batch held the same many rows (say, full batches under
+    // overload): the cost of one row is unknown, so the state stays as it was.
+    if (fit.sameSizeRows !== undefined && fit.sameSizeRows > 1) return false;
     const oneRowMs = fit.fixedMs + fit.perRowMs;
     const budgetMs = latencySloMs / 2;
     const next = previous === false ? oneRowMs <= RECOVER_BELOW * budgetMs : oneRowMs <= budgetMs;

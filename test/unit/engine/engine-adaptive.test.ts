@@ -118,6 +118,20 @@ describe('adaptive batching where it breaks', () => {
     expect(sim.now - hogStarted).toBeLessThan(10_000);
   });
 
+  it('does not call the objective infeasible from full batches alone, whose one-row cost it cannot know', async () => {
+    const sim = new Simulation(1, line(10, 0.1), { latencySloMs: 100, maxBatchRows: 1024 });
+    await warmUp(sim);
+    expect(sim.engine.state.objectiveFeasible).toBe(true);
+    // Overload on a busier machine: every batch is a full 1024 rows and takes 120 ms.
+    const slower = new Simulation(1, () => 120, { latencySloMs: 100, maxBatchRows: 1024 });
+    for (let i = 0; i < 10; i++) {
+      void slower.engine.submit(Array.from({ length: 1024 }, (_, x) => ({ x })), { ...opts, maxWaitMs: 600_000 });
+      await slower.runToIdle();
+    }
+    expect(slower.engine.state.cost).toMatchObject({ perRowMs: 0, sameSizeRows: 1024 });
+    expect(slower.engine.state.objectiveFeasible).toBeUndefined();
+  });
+
   it('open-loop overload at twice capacity is refused at once, and accepted rows are answered within the objective', async () => {
     const sim = new Simulation(2, line(10, 0.05), { latencySloMs: 100 });
     await warmUp(sim);

@@ -308,17 +308,21 @@ async function fault(system: StreamSystem, mode: Mode, brokers: string, settings
     const restartsBefore = await started.restarts();
     const eventsBefore = started.events?.length ?? 0;
     const reader = await ResultReader.open(brokers, topics.output, 'f-', readCommitted);
+    // The kill follows processing, not commits: a read_committed reader lags by up to a
+    // transaction, and a process killed once everything is done tests nothing.
+    const progress = readCommitted ? await ResultReader.open(brokers, topics.output, 'f-', false) : reader;
     const count = settings.faultRecords;
     const start = Date.now();
     const producing = produceFlood(brokers, benchMessages(topics.input, 'f-', rows, count));
     const killAfter = Math.round(count * 0.3);
-    await reader.until(killAfter, 300_000);
+    await progress.until(killAfter, 300_000);
+    if (progress !== reader) await progress.close();
     const victims = pythonProcesses(started.pid);
     const killedPid = victims[0];
     if (killedPid === undefined) throw new Error(`${system}: no Python process under pid ${started.pid} (${descendantsOf(started.pid).join(', ')})`);
     const killAtMs = Date.now();
     process.kill(killedPid, 'SIGKILL');
-    process.stderr.write(`kafka: ${system} ${mode}: SIGKILL to Python pid ${killedPid} after ${reader.results.size} of ${count} results\n`);
+    process.stderr.write(`kafka: ${system} ${mode}: SIGKILL to Python pid ${killedPid} after ${killAfter} of ${count} results\n`);
     await producing;
     const completed = await reader.until(count, 180_000);
     const completedAt = completed ? Math.max(...[...reader.results.values()].map((r) => r.readAtMs)) : null;
@@ -540,7 +544,7 @@ function writeMarkdown(result: KafkaBenchResult): void {
       ),
     );
     parts.push(
-      'Killed: the first Python process of the system\'s tree, once 30 % of the records were answered. Lost: keys never answered (within 180 s of the end of producing); duplicates: results read beyond one per key (read_committed for exactly-once); stall: the longest pause in the output from the kill on. Restarts: for the gateway, `gateway_worker_restarts_total`; for Jet, times the failed job was suspended and resumed from its last snapshot (`JobConfig.setSuspendOnFailure`, resumed by bench/peers/jet\'s JetPeer, as an operator would).',
+      'Killed: the first Python process of the system\'s tree, once 30 % of the records were answered (as a read_uncommitted reader sees them, so exactly-once runs are killed mid-processing too). Lost: keys never answered (within 180 s of the end of producing); duplicates: results read beyond one per key (read_committed for exactly-once); stall: the longest pause in the output from the kill on. Restarts: for the gateway, `gateway_worker_restarts_total`; for Jet, times the failed job was suspended and resumed from its last snapshot (`JobConfig.setSuspendOnFailure`, resumed by bench/peers/jet\'s JetPeer, as an operator would).',
     );
   }
   const p = result.parity;

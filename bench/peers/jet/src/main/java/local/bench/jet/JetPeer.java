@@ -125,12 +125,12 @@ public final class JetPeer {
                 event("status", "\"status\":\"" + status + "\"");
                 if (status == JobStatus.SUSPENDED && resumeOnFailure) {
                     String cause = job.getSuspensionCause().description();
-                    event("suspended", "\"cause\":" + quote(firstLine(cause)));
+                    event("suspended", "\"cause\":" + quote(summary(cause)));
                     job.resume();
                     event("resumed", "");
                 } else if (status == JobStatus.FAILED) {
                     String cause = String.valueOf(job.getFuture().handle((r, e) -> e).join());
-                    event("failed", "\"cause\":" + quote(firstLine(cause)));
+                    event("failed", "\"cause\":" + quote(summary(cause)));
                     System.exit(3);
                 } else if (status == JobStatus.COMPLETED) {
                     System.exit(0);
@@ -195,9 +195,10 @@ public final class JetPeer {
         return value;
     }
 
-    private static String firstLine(String text) {
-        int newline = text.indexOf('\n');
-        return newline < 0 ? text : text.substring(0, newline);
+    /** A failure's description on one line, cut short: the bench shows it in a table cell. */
+    private static String summary(String text) {
+        String line = text.replaceAll("\\s*\\R\\s*", " / ").replaceAll("\\s+", " ").trim();
+        return line.length() <= 400 ? line : line.substring(0, 400) + "…";
     }
 
     private static String quote(String text) {

@@ -20,7 +20,7 @@
  *     KAFKA_BROKERS=host:port npm run bench:kafka     # an existing broker instead of a local one
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -72,6 +72,8 @@ interface Usage {
   readonly cores: number;
   readonly peakRssMiB: number;
   readonly processes: number;
+  /** The top process alone: the gateway's Node process, Jet's JVM (the rest is their Python processes). */
+  readonly rootCpuSeconds?: number;
 }
 
 interface Latency {
@@ -483,7 +485,8 @@ function ratio(result: KafkaBenchResult, mode: Mode, pick: (r: StreamRunResult) 
   return round2(pick(ours) / pick(theirs));
 }
 
-function writeMarkdown(result: KafkaBenchResult): void {
+/** Writes the bench:kafka section of RESULTS.md and bench/charts/kafka.svg (also from a saved result: `--render <json>`). */
+export function writeMarkdown(result: KafkaBenchResult): void {
   const chartFile = path.join(ROOT, 'bench', 'charts', 'kafka.svg');
   mkdirSync(path.dirname(chartFile), { recursive: true });
   writeFileSync(
@@ -511,7 +514,7 @@ function writeMarkdown(result: KafkaBenchResult): void {
   if (ratios.length > 0) parts.push(`Gateway / Jet, this run: ${ratios.join('; ')}.`);
   parts.push(
     markdownTable(
-      ['run', 'records/s', 'seconds', 'producing s', 'CPU cores', 'CPU ms / 1k records', 'peak RSS MiB', 'processes', 'p50 ms', 'p99 ms', 'visible p50 ms', 'visible p99 ms', 'duplicates', 'rows/batch', 'start s', 'settings'],
+      ['run', 'records/s', 'seconds', 'producing s', 'CPU cores', 'CPU ms / 1k records', 'CPU s: top process / Python', 'peak RSS MiB', 'processes', 'p50 ms', 'p99 ms', 'visible p50 ms', 'visible p99 ms', 'duplicates', 'rows/batch', 'start s', 'settings'],
       result.runs.map((r) => [
         label(r.system, r.mode),
         thousands(r.recordsPerSec),
@@ -519,6 +522,7 @@ function writeMarkdown(result: KafkaBenchResult): void {
         r.produceSeconds,
         r.usage.cores,
         round2(r.cpuMsPerRecord * 1000),
+        r.usage.rootCpuSeconds === undefined ? '' : `${r.usage.rootCpuSeconds} / ${round2(r.usage.cpuSeconds - r.usage.rootCpuSeconds)}`,
         thousands(r.usage.peakRssMiB),
         r.usage.processes,
         r.latency.p50,
@@ -540,7 +544,7 @@ function writeMarkdown(result: KafkaBenchResult): void {
     parts.push(
       markdownTable(
         ['run', 'records', 'lost', 'duplicates', 'longest stall ms', 'results flowing again after ms', 'restarts', 'job restarted', 'all answered after s', 'events'],
-        result.faults.map((f) => [label(f.system, f.mode), f.produced, f.lost, f.duplicates, f.stallMs ?? '–', f.flowingAgainAfterMs ?? '–', f.restarts, f.system === 'jet' ? (f.jobRestarted ? 'yes' : 'no') : 'no (worker respawned)', f.completedSeconds ?? 'not within 180 s', f.events.join('; ').replaceAll('|', '/')]),
+        result.faults.map((f) => [label(f.system, f.mode), f.produced, f.lost, f.duplicates, f.stallMs ?? '–', f.flowingAgainAfterMs ?? '–', f.restarts, f.system === 'jet' ? (f.jobRestarted ? 'yes' : 'no') : 'no (worker respawned)', f.completedSeconds ?? 'not within 180 s', f.events.map((e) => (e.length > 150 ? `${e.slice(0, 150)}…` : e)).join('; ').replaceAll('|', '/')]),
       ),
     );
     parts.push(
@@ -594,7 +598,7 @@ export async function runJetGrid(values: readonly number[], options: KafkaBenchO
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const settings = new Settings(['records', 'warmup-records', 'paced-records', 'paced-rate', 'fault-records', 'workers', 'max-batch-rows', 'partitions', 'systems', 'modes', 'fault-modes', 'jet-python-parallelism', 'jet-source-parallelism', 'jet-snapshot-interval-ms', 'jet-grid', 'markdown']);
+  const settings = new Settings(['records', 'warmup-records', 'paced-records', 'paced-rate', 'fault-records', 'workers', 'max-batch-rows', 'partitions', 'systems', 'modes', 'fault-modes', 'jet-python-parallelism', 'jet-source-parallelism', 'jet-snapshot-interval-ms', 'jet-grid', 'markdown', 'render']);
   const brokers = process.env.KAFKA_BROKERS;
   const faultModes = settings.string('fault-modes', 'BENCH_KAFKA_FAULT_MODES');
   const jet: Partial<JetTuning> = {};
@@ -620,6 +624,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     markdown: settings.bool('markdown', 'BENCH_MARKDOWN', true),
     ...(brokers ? { brokers } : {}),
   };
+  const render = settings.string('render', 'BENCH_KAFKA_RENDER');
+  if (render !== undefined) {
+    writeMarkdown(JSON.parse(readFileSync(render, 'utf8')) as KafkaBenchResult);
+    process.exit(0);
+  }
   const command = `npm run bench:kafka${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const grid = settings.string('jet-grid', 'BENCH_JET_GRID');
   // Not Settings.intList: 0 (Jet's default parallelism) is a valid point of the grid.

@@ -54,13 +54,15 @@ export class TreeUsage {
   }
 
   /** Stops sampling: CPU seconds used in the window, the cores that is on average, and the peak RSS. */
-  stop(): { cpuSeconds: number; cores: number; peakRssMiB: number; processes: number } {
+  stop(): { cpuSeconds: number; cores: number; peakRssMiB: number; processes: number; rootCpuSeconds: number } {
     this.#sample();
     clearInterval(this.#timer);
     const seconds = (performance.now() - this.#startedAt) / 1000;
     let cpu = 0;
     for (const [p, last] of this.#last) cpu += last - (this.#start.get(p) ?? 0);
-    return { cpuSeconds: round2(cpu), cores: round2(cpu / seconds), peakRssMiB: Math.round(this.#peakRssMiB), processes: this.#last.size };
+    const root = (this.#last.get(this.#pid) ?? 0) - (this.#start.get(this.#pid) ?? 0);
+    // rootCpuSeconds: the top process alone (the gateway's Node process, Jet's JVM); the rest is Python.
+    return { cpuSeconds: round2(cpu), cores: round2(cpu / seconds), peakRssMiB: Math.round(this.#peakRssMiB), processes: this.#last.size, rootCpuSeconds: round2(root) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { BatchTimeoutError, DeadlineExceededError, GatewayError, InternalError, ModelError, PoisonRowError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
+import { checkResults } from './check-results.js';
 import type { CostModel } from './cost-model.js';
 import { halve, sliceRows } from './halve.js';
 import type { PendingRequest } from './pending-request.js';
@@ -288,7 +289,7 @@ export class Batcher {
     }, budgetMs);
     hangTimer.unref();
 
-    worker.run(rows).then(
+    worker.run(rows).then((answer) => checkResults(answer, rows.length)).then(
       (results) => {
         clearTimeout(hangTimer);
         this.#inFlightBatches -= 1;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/model/row-schema.js';
+import type { KafkaFrontDoor } from '../../src/kafka/kafka-front-door.js';
 import { readAdult } from '../helpers/adult.js';
 import { get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
 import { countByKey, createTopics, headerOf, kafkaBrokers, produce, rowRecord, testTopics, TopicReader, until, type Record_ } from '../helpers/kafka.js';
@@ -147,7 +148,7 @@ describe('Kafka front door backpressure', () => {
     const rows = adult.slice(0, 3000);
     let peak = 0;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, gateway.gateway.kafka?.inFlight ?? 0);
+      peak = Math.max(peak, (gateway.gateway.frontDoors.find((door) => door.name === 'kafka') as KafkaFrontDoor | undefined)?.inFlight ?? 0);
     }, 1);
     try {
       await produce(rows.map((row, i) => rowRecord(topics.input, `bp-${i}`, row)));

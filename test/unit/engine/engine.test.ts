@@ -103,7 +103,7 @@ describe('Engine admission', () => {
     // 20 rows queued need two batches of 15 behind the running one: 12.5 + 2 × 25 ms > 50 ms.
     const refused = await engine.submit(Array.from({ length: 10 }, () => ({})), opts).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OverloadedError);
-    expect(refused).toMatchObject({ statusCode: 503, retryAfterSeconds: 1, objectiveMs: 50 });
+    expect(refused).toMatchObject({ code: 'GW_ERR_OVERLOADED', retriable: true, retryAfterSeconds: 1, objectiveMs: 50 });
     // One more row still fits: a batch of 11 (21 ms) behind the running one.
     expect(engine.queuedRows).toBe(10);
     void engine.submit([{}], opts);

@@ -24,10 +24,32 @@ export interface OpenApiInfo {
 /** The registry of named component schemas one server documents (its own: servers in one process never share ids). */
 export type SchemaRegistry = z.core.$ZodRegistry<{ id?: string | undefined; description?: string | undefined }>;
 
+type Meta = { id?: string | undefined; description?: string | undefined };
+
+/** Metadata a schema has in this registry, else what `.describe()` gave it (zod's global registry). */
+class WithGlobalMetadata extends WeakMap<z.core.$ZodType, Meta> {
+  override get(schema: z.core.$ZodType): Meta | undefined {
+    return super.get(schema) ?? (z.globalRegistry._map.get(schema) as Meta | undefined);
+  }
+  override has(schema: z.core.$ZodType): boolean {
+    return super.has(schema) || z.globalRegistry._map.has(schema);
+  }
+}
+
 export function createSchemaRegistry(): SchemaRegistry {
-  const registry: SchemaRegistry = z.registry<{ id?: string | undefined; description?: string | undefined }>();
-  for (const [schema, id] of SHARED_COMPONENTS) registry.add(schema, { id });
+  const registry: SchemaRegistry = z.registry<Meta>();
+  // Descriptions are given with `.describe()`, which records them in zod's
+  // global registry: a document built from this one must still carry them.
+  registry._map = new WithGlobalMetadata();
+  for (const [schema, id] of SHARED_COMPONENTS) nameComponent(registry, schema, id);
   return registry;
+}
+
+/** Names `schema` as the component `id` in this server's document, keeping its description. */
+export function nameComponent(registry: SchemaRegistry, schema: z.ZodType, id: string, description?: string): void {
+  const own = z.globalRegistry.get(schema) as Meta | undefined;
+  const text = description ?? own?.description;
+  registry.add(schema, { id, ...(text === undefined ? {} : { description: text }) });
 }
 
 /**
@@ -82,8 +104,40 @@ function mergeInputComponents(document: OpenApiDocument): OpenApiDocument {
     if (isDeepStrictEqual(rewriteRefs(schemas[name], renamed), rewriteRefs(schemas[base], renamed))) renamed.set(`#/components/schemas/${name}`, `#/components/schemas/${base}`);
   }
   const merged = rewriteRefs(document, renamed) as OpenApiDocument;
-  for (const ref of renamed.keys()) delete merged.components!.schemas![ref.slice('#/components/schemas/'.length)];
+  const components = merged.components!.schemas!;
+  for (const ref of renamed.keys()) delete components[ref.slice('#/components/schemas/'.length)];
+  // A schema used only in answers (or only in requests) was named both ways: drop the name nothing refers to.
+  for (let pruned = true; pruned; ) {
+    pruned = false;
+    const used = referencedComponents(merged);
+    for (const name of Object.keys(components)) {
+      const twin = name.endsWith('Input') ? name.slice(0, -'Input'.length) : `${name}Input`;
+      if (twin in components && !used.has(name)) {
+        delete components[name];
+        pruned = true;
+      }
+    }
+  }
   return merged;
+}
+
+/** Components some `$ref` outside their own definition points at. */
+function referencedComponents(document: OpenApiDocument): Set<string> {
+  const used = new Set<string>();
+  const walk = (value: unknown, owner: string | undefined): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item, owner);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === '$ref' && typeof child === 'string' && child.startsWith('#/components/schemas/')) {
+          const name = child.slice('#/components/schemas/'.length);
+          if (name !== owner) used.add(name);
+        } else walk(child, owner);
+      }
+    }
+  };
+  for (const [key, child] of Object.entries(document)) if (key !== 'components') walk(child, undefined);
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) walk(schema, name);
+  return used;
 }
 
 function rewriteRefs(value: unknown, renamed: ReadonlyMap<string, string>): unknown {

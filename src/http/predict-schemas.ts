@@ -3,7 +3,7 @@ import { TooManyRowsError, ValidationError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
 import type { Row } from '../model/row-schema.js';
 import type { ModelSchemas } from '../registry/model-schemas.js';
-import type { SchemaRegistry } from './openapi.js';
+import { nameComponent, type SchemaRegistry } from './openapi.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import { REQUEST_TIMEOUT_HEADER } from './request-deadline.js';
 
@@ -47,7 +47,7 @@ export interface ComponentNames {
  */
 export function predictSchemas(schemas: ModelSchemas, limits: { maxRequestRows: number }, components?: ComponentNames): PredictSchemas {
   const named = <T extends z.ZodType>(schema: T, suffix: string, description?: string): T => {
-    components?.registry.add(schema, { id: `${components.prefix}${suffix}`, ...(description === undefined ? {} : { description }) });
+    if (components) nameComponent(components.registry, schema, `${components.prefix}${suffix}`, description);
     return schema;
   };
   const row = named(schemas.row, 'Row');

@@ -158,7 +158,7 @@ describe('a model that crash-loops on start', () => {
       async () => {
         const ready = await get(gw.http, '/health/ready');
         expect(ready.status).toBe(503);
-        expect(JSON.parse(ready.text)).toMatchObject({ ready: false, workersReady: 0, reason: expect.stringMatching(/load refused/) });
+        expect(JSON.parse(ready.text)).toMatchObject({ ready: false, reason: expect.stringMatching(/^toy: .*load refused/), models: { toy: { ready: false, workersReady: 0, reason: expect.stringMatching(/load refused/) } } });
       },
       { timeout: 20_000, interval: 20 },
     );

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ManifestError, ModelNotFoundError } from '../errors.js';
@@ -43,8 +43,9 @@ export class ModelRepository {
     } catch (error) {
       throw new ManifestError(this.#root, 'the model repository cannot be read (is --model-repository a folder?)', { cause: error });
     }
+    // statSync follows symlinks: a repository may link to model directories kept elsewhere.
     return entries
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && existsSync(path.join(this.#root, entry.name, MANIFEST_FILE)))
+      .filter((entry) => !entry.name.startsWith('.') && isDirectory(path.join(this.#root, entry.name)) && existsSync(path.join(this.#root, entry.name, MANIFEST_FILE)))
       .map((entry) => entry.name)
       .sort();
   }
@@ -74,5 +75,13 @@ export class ModelRepository {
       throw new ManifestError(path.join(spec.dir, MANIFEST_FILE), `names the model "${spec.manifest.name}", but its directory is "${name}": in a repository they must match`);
     }
     return spec;
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -110,14 +110,15 @@ export class ModelRegistry {
       const loaded = this.#models.get(name);
       if (loaded) return { action: 'reloaded' as const, ...(await loaded.reload()) };
       const started = performance.now();
-      const spec = await this.#options.repository.spec(name);
       let model: ServedModel;
       try {
-        model = await this.#options.start(this.#options.configure(spec));
+        model = await this.#options.start(this.#options.configure(await this.#options.repository.spec(name)));
       } catch (error) {
+        if (error instanceof ModelNotFoundError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         this.#failures.set(name, reason);
-        throw error instanceof LoadError ? error : new LoadError(name, `${name} ${spec.manifest.version} could not be loaded: ${reason}`, { cause: error });
+        this.#options.logger.error({ err: error, model: name }, `loading ${name} failed`);
+        throw new LoadError(name, `${name} could not be loaded: ${reason}`, { cause: error });
       }
       this.#add(model);
       this.#failures.delete(name);

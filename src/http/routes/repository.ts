@@ -19,8 +19,8 @@ export interface RepositoryRouteOptions {
 const v2ErrorSchema = z.object({ error: z.string() });
 const stateSchema = z.enum(['READY', 'LOADING', 'UNLOADING', 'UNAVAILABLE']);
 const indexEntrySchema = z.object({ name: z.string(), version: z.string().optional(), state: stateSchema, reason: z.string().optional() });
-const indexRequestSchema = z.object({ ready: z.boolean().optional().describe('true: only the models that are READY') }).optional();
-const loadRequestSchema = z.object({ parameters: z.record(z.string(), z.unknown()).optional() }).optional();
+const indexRequestSchema = z.object({ ready: z.boolean().optional().describe('true: only the models that are READY') }).nullish();
+const loadRequestSchema = z.object({ parameters: z.record(z.string(), z.unknown()).optional() }).nullish();
 const loadAnswerSchema = z.object({
   name: z.string(),
   version: z.string(),

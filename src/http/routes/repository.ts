@@ -100,8 +100,8 @@ export function repositoryRoutes(app: FastifyInstance, options: RepositoryRouteO
       async (request) => {
         const outcome = await registry.load(request.params.name);
         return outcome.action === 'loaded'
-          ? { name: outcome.model, version: outcome.version, action: outcome.action, durationMs: outcome.durationMs }
-          : { name: outcome.model, version: outcome.version, action: outcome.action, previousVersion: outcome.previousVersion, durationMs: outcome.durationMs };
+          ? { name: outcome.model, version: outcome.version, action: outcome.action, durationMs: Math.round(outcome.durationMs) }
+          : { name: outcome.model, version: outcome.version, action: outcome.action, previousVersion: outcome.previousVersion, durationMs: Math.round(outcome.durationMs) };
       },
     );
     typed.post(

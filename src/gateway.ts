@@ -74,7 +74,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         await buildServer({
           config,
           models: registry,
-          documented: config.models.map(({ spec }) => ({ name: spec.manifest.name, version: spec.manifest.version, description: spec.manifest.description, manifest: spec.manifest })),
+          documented: config.models.map(({ spec }) => spec.manifest),
           metrics: metrics.registry,
           readiness: () => readiness({ registry, frontDoors: () => frontDoors, draining: () => draining }),
           draining: () => draining,

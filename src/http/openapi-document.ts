@@ -19,7 +19,7 @@ export async function openApiDocument(config: GatewayConfig, logger: Logger): Pr
   const app = await buildServer({
     config: { ...config, adminToken: config.adminToken ?? DOCUMENTING_TOKEN },
     models: { resolve: nothingLoaded, index: async () => [], load: async (name) => nothingLoaded(name), unload: async (name) => nothingLoaded(name) },
-    documented: config.models.map(({ spec }) => ({ name: spec.manifest.name, version: spec.manifest.version, description: spec.manifest.description, manifest: spec.manifest })),
+    documented: config.models.map(({ spec }) => spec.manifest),
     metrics: new MetricFamilies().registry,
     readiness: () => ({ ready: false, reason: 'documenting', models: {}, frontDoors: {} }),
     logger,

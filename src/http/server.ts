@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { GATEWAY_VERSION, type GatewayConfig } from '../config/config.js';
 import type { Readiness } from '../lifecycle/readiness.js';
+import type { Manifest } from '../model/manifest.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { acceptOnlyJson } from './json-body.js';
@@ -13,7 +14,7 @@ import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
-import { predictRoutes, type DocumentedModel } from './routes/predict.js';
+import { predictRoutes } from './routes/predict.js';
 import { repositoryRoutes } from './routes/repository.js';
 
 /** The registry as the HTTP routes use it. */
@@ -23,7 +24,7 @@ export interface ServerOptions {
   readonly config: GatewayConfig;
   readonly models: HttpModels;
   /** The models documented in the OpenAPI document, each under its own path (those configured at start-up). */
-  readonly documented: readonly DocumentedModel[];
+  readonly documented: readonly Manifest[];
   readonly metrics: Registry;
   readonly logger: Logger;
   readonly readiness: () => Readiness;

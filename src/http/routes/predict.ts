@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Manifest } from '../../model/manifest.js';
 import type { Row } from '../../model/row-schema.js';
 import { modelSchemas } from '../../registry/model-schemas.js';
 import type { ServedModel } from '../../registry/served-model.js';
@@ -17,18 +18,10 @@ export interface PredictModels {
   resolve(name: string | undefined): ServedModel;
 }
 
-/** A model documented under its own path: its manifest as at start-up. */
-export interface DocumentedModel {
-  readonly name: string;
-  readonly version: string;
-  readonly description: string;
-  readonly manifest: ServedModel['manifest'];
-}
-
 export interface PredictRouteOptions extends DeadlineLimits {
   readonly models: PredictModels;
-  /** The models to document, each under `/models/{name}/predict` with its own schemas and tag. */
-  readonly documented: readonly DocumentedModel[];
+  /** The models to document (their manifests at start-up), each under `/models/{name}/predict` with its own schemas and tag. */
+  readonly documented: readonly Manifest[];
   readonly defaultModel: string;
   readonly maxRequestRows: number;
   readonly components: SchemaRegistry;
@@ -79,8 +72,8 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
     return batch ? { predictions: results } : results[0];
   };
 
-  const documented = new Map(options.documented.map((model) => [model.name, { model, schemas: predictSchemas(modelSchemas(model.manifest), limits, { registry: options.components, prefix: componentPrefix(model.name) }) }]));
-  const route = (url: string, operationId: string, name: string | undefined, doc: { model: DocumentedModel; schemas: PredictSchemas } | undefined): void => {
+  const documented = new Map(options.documented.map((model) => [model.name, { model, schemas: predictSchemas(modelSchemas(model), limits, { registry: options.components, prefix: componentPrefix(model.name) }) }]));
+  const route = (url: string, operationId: string, name: string | undefined, doc: { model: Manifest; schemas: PredictSchemas } | undefined): void => {
     app.withTypeProvider<ZodTypeProvider>().route({
       method: 'POST',
       url,

@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   GW_ERR_WORKER_EXITED: { retriable: true, summary: 'The worker running the batch exited' },
   GW_ERR_BATCH_TIMEOUT: { retriable: true, summary: 'The batch ran past its time budget; its worker was replaced' },
   GW_ERR_POISON_ROW: { retriable: false, summary: 'This row alone kept crashing or hanging the model' },
-  GW_ERR_WORKER_START: { retriable: false, summary: 'A worker failed to start' },
+  GW_ERR_WORKER_START: { retriable: true, summary: 'A worker failed to start' },
   GW_ERR_PROTOCOL: { retriable: false, summary: 'A worker broke the wire protocol' },
   // admin and the model repository
   GW_ERR_UNAUTHORIZED: { retriable: false, summary: 'The admin token is missing or wrong' },

@@ -6,6 +6,9 @@ import type { ModelRepository } from '../model/model-repository.js';
 import type { ReloadOutcome } from './live-model.js';
 import type { ModelReadiness, ServedModel } from './served-model.js';
 
+/** What the registry itself needs of a model (a {@link ServedModel}; a fake in unit tests). */
+export type RegisteredModel = Pick<ServedModel, 'name' | 'version' | 'ready' | 'readiness' | 'reload' | 'drain' | 'stop' | 'kill' | 'watch'>;
+
 /** A model's state in the repository index (the Open Inference Protocol's repository extension). */
 export type ModelState = 'READY' | 'LOADING' | 'UNLOADING' | 'UNAVAILABLE';
 
@@ -20,13 +23,13 @@ export interface IndexEntry {
 /** What `load` did: started a model that was not loaded, or reloaded one that was. */
 export type LoadOutcome = { readonly action: 'loaded'; readonly model: string; readonly version: string; readonly durationMs: number } | ({ readonly action: 'reloaded' } & ReloadOutcome);
 
-export interface ModelRegistryOptions {
+export interface ModelRegistryOptions<M extends RegisteredModel = ServedModel> {
   readonly repository: ModelRepository;
   readonly defaultModel: string;
   /** A model's settings from its manifest and the flags. */
   readonly configure: (spec: ModelSpec) => ModelConfig;
   /** Starts a served model; resolves once its workers are ready. */
-  readonly start: (config: ModelConfig) => Promise<ServedModel>;
+  readonly start: (config: ModelConfig) => Promise<M>;
   /** Reloads a loaded model when its files change. */
   readonly watch: boolean;
   readonly logger: Logger;
@@ -38,15 +41,15 @@ export interface ModelRegistryOptions {
  * while serving is seen by the next request. Loading and unloading one
  * model never waits on another.
  */
-export class ModelRegistry {
-  readonly #options: ModelRegistryOptions;
-  readonly #models = new Map<string, ServedModel>();
+export class ModelRegistry<M extends RegisteredModel = ServedModel> {
+  readonly #options: ModelRegistryOptions<M>;
+  readonly #models = new Map<string, M>();
   /** Loads and unloads in progress, by name: one at a time per model. */
   readonly #changing = new Map<string, { readonly state: 'LOADING' | 'UNLOADING'; readonly done: Promise<unknown> }>();
   /** Why the last load of a model failed (until it loads). */
   readonly #failures = new Map<string, string>();
 
-  constructor(options: ModelRegistryOptions) {
+  constructor(options: ModelRegistryOptions<M>) {
     this.#options = options;
   }
 
@@ -55,12 +58,12 @@ export class ModelRegistry {
     return this.#options.defaultModel;
   }
 
-  get(name: string): ServedModel | undefined {
+  get(name: string): M | undefined {
     return this.#models.get(name);
   }
 
   /** The named model (the default one without a name); throws {@link ModelNotFoundError} when it is not loaded. */
-  resolve(name: string | undefined): ServedModel {
+  resolve(name: string | undefined): M {
     const wanted = name ?? this.#options.defaultModel;
     const model = this.#models.get(wanted);
     if (model === undefined) throw new ModelNotFoundError(wanted, name === undefined ? 'is the default model and is not loaded' : 'is not loaded');
@@ -68,7 +71,7 @@ export class ModelRegistry {
   }
 
   /** Loaded models, sorted by name. */
-  list(): readonly ServedModel[] {
+  list(): readonly M[] {
     return [...this.#models.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -110,7 +113,7 @@ export class ModelRegistry {
       const loaded = this.#models.get(name);
       if (loaded) return { action: 'reloaded' as const, ...(await loaded.reload()) };
       const started = performance.now();
-      let model: ServedModel;
+      let model: M;
       try {
         model = await this.#options.start(this.#options.configure(await this.#options.repository.spec(name)));
       } catch (error) {
@@ -177,7 +180,7 @@ export class ModelRegistry {
     for (const model of this.#models.values()) model.kill();
   }
 
-  #add(model: ServedModel): void {
+  #add(model: M): void {
     this.#models.set(model.name, model);
     if (this.#options.watch) model.watch();
   }

@@ -28,9 +28,8 @@ export interface Gateway {
   close(graceMs?: number): Promise<boolean>;
 }
 
-/** How the backends are built from the configuration; the test setup adds its tools to every virtualenv. */
-export function backendOptions(config: GatewayConfig, extraRequirements: readonly string[] = []): BackendOptions {
-  return { pythonDir: PYTHON_DIR, python: config.python, workerPython: config.workerPython, workerStartTimeoutMs: config.workerStartTimeoutMs, extraRequirements };
+function backendOptions(config: GatewayConfig): BackendOptions {
+  return { pythonDir: PYTHON_DIR, python: config.python, workerPython: config.workerPython, workerStartTimeoutMs: config.workerStartTimeoutMs };
 }
 
 /** Prepares every configured model (virtualenv, missing artifact) without starting it: `--prepare-only`. */

@@ -4,7 +4,7 @@ import { ERROR_CODE_LIST, ERROR_CODES } from '../errors.js';
 const fieldIssueSchema = z.object({ field: z.string().describe('The field, e.g. `age` or `instances[3].age`'), reason: z.string() });
 
 /** The `error` of every error answer: the code, the message, and the typed extra fields some codes carry. */
-export const gatewayErrorSchema = z
+const gatewayErrorSchema = z
   .object({
     code: z.enum(ERROR_CODE_LIST).describe(ERROR_CODE_LIST.map((code) => `${code}: ${ERROR_CODES[code].summary}`).join('; ')),
     message: z.string(),

@@ -104,7 +104,7 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
 }
 
 /** `census-income` → `CensusIncome`: the model's prefix in component names and operationIds. */
-export function componentPrefix(name: string): string {
+function componentPrefix(name: string): string {
   const pascal = name
     .split(/[^A-Za-z0-9]+/)
     .filter((part) => part !== '')

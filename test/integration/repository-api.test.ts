@@ -121,6 +121,12 @@ describe('model repository API (POST /v2/repository/...), behind the admin token
     // And it can be loaded again.
     expect((await repositoryCall(gw, '/v2/repository/models/beta/load')).status).toBe(200);
     expect((await post(gw.http, '/models/beta/predict', { x: 2 })).body).toMatchObject({ y: 4 });
+
+    // A model loaded at run time is tuned like the others, on its own.
+    const tuned = await gw.http.request({ method: 'PATCH', path: '/admin/models/gamma/config', headers: { ...auth, 'content-type': 'application/json' }, body: '{"maxBatchRows": 8, "workers": 1}' });
+    expect(tuned.statusCode).toBe(200);
+    expect(await tuned.body.json()).toMatchObject({ model: 'gamma', maxBatchRows: 8, workers: 1 });
+    expect(gw.model('alpha').engine.state.settings.maxBatchRows).not.toBe(8);
   });
 
   it('answers 404 for a model the repository does not hold, and 422 naming why for one that does not start', async () => {

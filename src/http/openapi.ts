@@ -45,11 +45,10 @@ export function createSchemaRegistry(): SchemaRegistry {
   return registry;
 }
 
-/** Names `schema` as the component `id` in this server's document, keeping its description. */
+/** Names `schema` as the component `id` in this server's document, keeping what `.describe()` and `.meta()` gave it. */
 export function nameComponent(registry: SchemaRegistry, schema: z.ZodType, id: string, description?: string): void {
-  const own = z.globalRegistry.get(schema) as Meta | undefined;
-  const text = description ?? own?.description;
-  registry.add(schema, { id, ...(text === undefined ? {} : { description: text }) });
+  const { id: _global, ...meta } = (z.globalRegistry.get(schema) ?? {}) as Meta & Record<string, unknown>;
+  registry.add(schema, { ...meta, id, ...(description === undefined ? {} : { description }) });
 }
 
 /**

@@ -29,6 +29,9 @@ describe('the OpenAPI document (built without a running model)', () => {
     }
     expect(names).toContain('ErrorResponse');
     expect(names).toContain('GatewayError');
+    // The manifest's example row and field descriptions come along (Swagger UI shows them).
+    const census = config.models.find((m) => m.spec.manifest.name === 'census-income')!.spec.manifest;
+    expect(doc.components.schemas.CensusIncomeRow).toMatchObject({ examples: [census.example], properties: { age: { description: 'Age in years' } } });
     // No twin names for one schema (a generated client would get two identical classes).
     expect(names.filter((name) => name.endsWith('Input'))).toEqual([]);
   });

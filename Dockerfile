@@ -1,4 +1,4 @@
-# The gateway serving the example model. Build: docker build -t inference-gateway .
+# The gateway serving the example models (the repository models/). Build: docker build -t inference-gateway .
 # Run:   docker run -p 8080:8080 inference-gateway
 FROM node:20-bookworm-slim
 

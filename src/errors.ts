@@ -1,7 +1,51 @@
 /**
- * Every failure the gateway reports is one of these classes. The `code` is the
- * stable contract (tests, clients and dashboards key on it); messages may change.
+ * Every failure the gateway reports carries one of these codes. The code is
+ * the stable contract (tests, clients and dashboards key on it); messages may
+ * change. What a code looks like on the wire (an HTTP status, a V2 error
+ * body, Kafka dead-letter headers) is decided by each front door, not here.
  */
+export const ERROR_CODES = {
+  // configuration and start-up
+  GW_ERR_CONFIG: { retriable: false, summary: 'An option or environment variable is invalid' },
+  GW_ERR_MANIFEST: { retriable: false, summary: "A model's model.json is invalid" },
+  GW_ERR_PREPARE: { retriable: false, summary: "A model's environment or artifact could not be prepared" },
+  // input
+  GW_ERR_VALIDATION: { retriable: false, summary: 'The input is invalid: issues name each field and why' },
+  GW_ERR_INVALID_JSON: { retriable: false, summary: 'The body (or Kafka record) is not JSON' },
+  GW_ERR_UNSUPPORTED_MEDIA_TYPE: { retriable: false, summary: 'The content type is not application/json' },
+  GW_ERR_PAYLOAD_TOO_LARGE: { retriable: false, summary: 'The body is larger than the limit' },
+  GW_ERR_TOO_MANY_ROWS: { retriable: false, summary: 'More rows than a request may hold' },
+  GW_ERR_BAD_REQUEST: { retriable: false, summary: 'The HTTP request itself could not be read' },
+  GW_ERR_NOT_FOUND: { retriable: false, summary: 'No such route' },
+  GW_ERR_MODEL_NOT_FOUND: { retriable: false, summary: 'No model of that name is loaded' },
+  GW_ERR_EMPTY_RECORD: { retriable: false, summary: 'A Kafka record has no value' },
+  // admission and deadlines
+  GW_ERR_QUEUE_FULL: { retriable: true, summary: "The model's queue is full" },
+  GW_ERR_OVERLOADED: { retriable: true, summary: 'The predicted wait exceeds the latency objective' },
+  GW_ERR_NOT_READY: { retriable: true, summary: 'No worker of the model is ready' },
+  GW_ERR_SHUTTING_DOWN: { retriable: true, summary: 'The gateway (or this model) is shutting down' },
+  GW_ERR_DEADLINE_EXCEEDED: { retriable: false, summary: 'The deadline passed before the rows reached the model' },
+  // workers and the model
+  GW_ERR_MODEL: { retriable: false, summary: "The model's handler failed on this input" },
+  GW_ERR_WORKER_EXITED: { retriable: true, summary: 'The worker running the batch exited' },
+  GW_ERR_BATCH_TIMEOUT: { retriable: true, summary: 'The batch ran past its time budget; its worker was replaced' },
+  GW_ERR_POISON_ROW: { retriable: false, summary: 'This row alone kept crashing or hanging the model' },
+  GW_ERR_WORKER_START: { retriable: true, summary: 'A worker failed to start' },
+  GW_ERR_PROTOCOL: { retriable: false, summary: 'A worker broke the wire protocol' },
+  // admin and the model repository
+  GW_ERR_UNAUTHORIZED: { retriable: false, summary: 'The admin token is missing or wrong' },
+  GW_ERR_RELOAD_FAILED: { retriable: false, summary: 'A new version failed to start; the old one keeps serving' },
+  GW_ERR_LOAD_FAILED: { retriable: false, summary: 'A model of the repository could not be loaded' },
+  GW_ERR_RELOAD_IN_PROGRESS: { retriable: false, summary: 'A load, reload or unload of this model is in progress' },
+  // kafka
+  GW_ERR_KAFKA: { retriable: true, summary: 'The Kafka client failed' },
+  GW_ERR_INTERNAL: { retriable: false, summary: 'An unexpected error' },
+} as const satisfies Record<`GW_ERR_${string}`, { readonly retriable: boolean; readonly summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Every code, in declaration order (the OpenAPI enum). */
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
 /** One problem with one field of the input. */
 export interface FieldIssue {
@@ -16,17 +60,18 @@ export interface GatewayErrorOptions {
 }
 
 export abstract class GatewayError extends Error {
-  abstract readonly code: `GW_ERR_${string}`;
-  /** HTTP status the error maps to at the HTTP front door. */
-  abstract readonly statusCode: number;
-  /** True when the same request may succeed if sent again later. */
-  readonly retriable: boolean = false;
-  /** Seconds a client should wait before retrying (429/503 only). */
+  abstract readonly code: ErrorCode;
+  /** Seconds a client should wait before retrying (load shedding only). */
   readonly retryAfterSeconds: number | undefined = undefined;
 
   constructor(message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+  }
+
+  /** True when the same request may succeed if sent again later. */
+  get retriable(): boolean {
+    return ERROR_CODES[this.code].retriable;
   }
 
   /** Extra fields for the error body, beside `code` and `message`. */
@@ -39,7 +84,6 @@ export abstract class GatewayError extends Error {
 
 export class ConfigError extends GatewayError {
   readonly code = 'GW_ERR_CONFIG';
-  readonly statusCode = 500;
   constructor(readonly issues: readonly FieldIssue[]) {
     super(`invalid configuration: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
   }
@@ -47,7 +91,6 @@ export class ConfigError extends GatewayError {
 
 export class ManifestError extends GatewayError {
   readonly code = 'GW_ERR_MANIFEST';
-  readonly statusCode = 500;
   constructor(readonly manifestPath: string, reason: string, options?: GatewayErrorOptions) {
     super(`model manifest ${manifestPath}: ${reason}`, options);
   }
@@ -55,7 +98,6 @@ export class ManifestError extends GatewayError {
 
 export class PrepareError extends GatewayError {
   readonly code = 'GW_ERR_PREPARE';
-  readonly statusCode = 500;
 }
 
 // ---- input ------------------------------------------------------------------------
@@ -65,7 +107,6 @@ export const MAX_REPORTED_ISSUES = 20;
 
 export class ValidationError extends GatewayError {
   readonly code = 'GW_ERR_VALIDATION';
-  readonly statusCode = 400;
   /** The first {@link MAX_REPORTED_ISSUES} issues. */
   readonly issues: readonly FieldIssue[];
   /** Issues found beyond those listed. */
@@ -84,17 +125,14 @@ export class ValidationError extends GatewayError {
 
 export class InvalidJsonError extends GatewayError {
   readonly code = 'GW_ERR_INVALID_JSON';
-  readonly statusCode = 400;
 }
 
 export class UnsupportedMediaTypeError extends GatewayError {
   readonly code = 'GW_ERR_UNSUPPORTED_MEDIA_TYPE';
-  readonly statusCode = 415;
 }
 
 export class PayloadTooLargeError extends GatewayError {
   readonly code = 'GW_ERR_PAYLOAD_TOO_LARGE';
-  readonly statusCode = 413;
   constructor(readonly limitBytes: number) {
     super(`request body is larger than the limit of ${limitBytes} bytes`);
   }
@@ -105,7 +143,6 @@ export class PayloadTooLargeError extends GatewayError {
 
 export class TooManyRowsError extends GatewayError {
   readonly code = 'GW_ERR_TOO_MANY_ROWS';
-  readonly statusCode = 413;
   constructor(readonly rows: number, readonly limitRows: number) {
     super(`instances: ${rows} rows is more than the limit of ${limitRows} per request`);
   }
@@ -114,25 +151,44 @@ export class TooManyRowsError extends GatewayError {
   }
 }
 
+/** Why Node's HTTP parser refused a request; the HTTP front door turns each into its status. */
+export type BadHttpReason = 'malformed' | 'timeout' | 'headers_too_large';
+
 /** The HTTP request itself could not be read (malformed, headers too large, too slow); no route ran. */
 export class BadHttpRequestError extends GatewayError {
   readonly code = 'GW_ERR_BAD_REQUEST';
-  constructor(message: string, readonly statusCode: 400 | 408 | 431, options?: GatewayErrorOptions) {
+  constructor(message: string, readonly reason: BadHttpReason, options?: GatewayErrorOptions) {
     super(message, options);
   }
 }
 
 export class NotFoundError extends GatewayError {
   readonly code = 'GW_ERR_NOT_FOUND';
-  readonly statusCode = 404;
+}
+
+/** No model of this name is loaded (never was, or was unloaded). */
+export class ModelNotFoundError extends GatewayError {
+  readonly code = 'GW_ERR_MODEL_NOT_FOUND';
+  constructor(readonly model: string, why = 'is not loaded') {
+    super(`model "${model}" ${why}`);
+  }
+  override details(): Record<string, unknown> {
+    return { model: this.model };
+  }
+}
+
+/** A record with no value (a tombstone) reached the input topic: there is no row to predict. */
+export class EmptyRecordError extends GatewayError {
+  readonly code = 'GW_ERR_EMPTY_RECORD';
+  constructor() {
+    super('the record has no value: send one JSON row per record');
+  }
 }
 
 // ---- admission and deadlines ---------------------------------------------------------
 
 export class QueueFullError extends GatewayError {
   readonly code = 'GW_ERR_QUEUE_FULL';
-  readonly statusCode = 503;
-  override readonly retriable = true;
   override readonly retryAfterSeconds = 1;
   constructor(readonly queuedRows: number, readonly limitRows: number) {
     super(`the queue holds ${queuedRows} rows, its limit is ${limitRows}: try again shortly`);
@@ -142,8 +198,6 @@ export class QueueFullError extends GatewayError {
 /** The predicted wait for this request is longer than the latency objective: refused now rather than answered late. */
 export class OverloadedError extends GatewayError {
   readonly code = 'GW_ERR_OVERLOADED';
-  readonly statusCode = 503;
-  override readonly retriable = true;
   override readonly retryAfterSeconds: number;
   constructor(readonly predictedMs: number, readonly objectiveMs: number) {
     super(`the predicted wait of ${Math.round(predictedMs)} ms exceeds the latency objective of ${objectiveMs} ms: try again shortly`);
@@ -156,24 +210,19 @@ export class OverloadedError extends GatewayError {
 
 export class NotReadyError extends GatewayError {
   readonly code = 'GW_ERR_NOT_READY';
-  readonly statusCode = 503;
-  override readonly retriable = true;
   override readonly retryAfterSeconds = 1;
 }
 
 export class ShuttingDownError extends GatewayError {
   readonly code = 'GW_ERR_SHUTTING_DOWN';
-  readonly statusCode = 503;
-  override readonly retriable = true;
   override readonly retryAfterSeconds = 1;
-  constructor() {
-    super('the gateway is shutting down');
+  constructor(message = 'the gateway is shutting down') {
+    super(message);
   }
 }
 
 export class DeadlineExceededError extends GatewayError {
   readonly code = 'GW_ERR_DEADLINE_EXCEEDED';
-  readonly statusCode = 504;
   constructor(readonly timeoutMs: number) {
     super(`no result within the request deadline of ${timeoutMs} ms`);
   }
@@ -187,7 +236,6 @@ export class DeadlineExceededError extends GatewayError {
 /** The model's handler raised (or answered wrongly) for the batch holding this row. */
 export class ModelError extends GatewayError {
   readonly code = 'GW_ERR_MODEL';
-  readonly statusCode = 500;
   /** The worker's own error code, e.g. `HANDLER_ERROR`, `RESULT_LENGTH`. */
   constructor(readonly workerCode: string, message: string) {
     super(message);
@@ -199,16 +247,12 @@ export class ModelError extends GatewayError {
 
 export class WorkerExitedError extends GatewayError {
   readonly code = 'GW_ERR_WORKER_EXITED';
-  readonly statusCode = 503;
-  override readonly retriable = true;
   override readonly retryAfterSeconds = 1;
 }
 
 /** A batch ran past its time budget; its worker was killed and the batch handled as a crash. */
 export class BatchTimeoutError extends GatewayError {
   readonly code = 'GW_ERR_BATCH_TIMEOUT';
-  readonly statusCode = 503;
-  override readonly retriable = true;
   override readonly retryAfterSeconds = 1;
   constructor(readonly budgetMs: number, readonly rows: number) {
     super(`a batch of ${rows} rows ran past its budget of ${Math.round(budgetMs)} ms; its worker was replaced`);
@@ -218,7 +262,6 @@ export class BatchTimeoutError extends GatewayError {
 /** This row alone kept killing (or hanging) the worker that ran it: it is refused, the rest of its batch is served. */
 export class PoisonRowError extends GatewayError {
   readonly code = 'GW_ERR_POISON_ROW';
-  readonly statusCode = 500;
   constructor(readonly attempts: number, readonly lastError: GatewayError) {
     super(`this row crashed the model worker ${attempts} times on its own (last: ${lastError.message}); it was not retried further`);
   }
@@ -229,19 +272,16 @@ export class PoisonRowError extends GatewayError {
 
 export class WorkerStartError extends GatewayError {
   readonly code = 'GW_ERR_WORKER_START';
-  readonly statusCode = 503;
 }
 
 export class ProtocolError extends GatewayError {
   readonly code = 'GW_ERR_PROTOCOL';
-  readonly statusCode = 500;
 }
 
-// ---- admin ---------------------------------------------------------------------------
+// ---- admin and the model repository ------------------------------------------------
 
 export class UnauthorizedError extends GatewayError {
   readonly code = 'GW_ERR_UNAUTHORIZED';
-  readonly statusCode = 401;
   constructor() {
     super('this endpoint needs the admin token: send "Authorization: Bearer <token>"');
   }
@@ -250,14 +290,23 @@ export class UnauthorizedError extends GatewayError {
 /** A new model version could not be started; the old one keeps serving. */
 export class ReloadError extends GatewayError {
   readonly code = 'GW_ERR_RELOAD_FAILED';
-  readonly statusCode = 422;
+}
+
+/** A model directory of the repository could not be loaded (bad manifest, failed to start). */
+export class LoadError extends GatewayError {
+  readonly code = 'GW_ERR_LOAD_FAILED';
+  constructor(readonly model: string, message: string, options?: GatewayErrorOptions) {
+    super(message, options);
+  }
+  override details(): Record<string, unknown> {
+    return { model: this.model };
+  }
 }
 
 export class ReloadInProgressError extends GatewayError {
   readonly code = 'GW_ERR_RELOAD_IN_PROGRESS';
-  readonly statusCode = 409;
-  constructor() {
-    super('a reload of this model is already in progress');
+  constructor(what = 'a reload of this model is already in progress') {
+    super(what);
   }
 }
 
@@ -266,20 +315,8 @@ export class ReloadInProgressError extends GatewayError {
 /** The Kafka client failed (broker unreachable, produce or commit refused after its retries). */
 export class KafkaError extends GatewayError {
   readonly code = 'GW_ERR_KAFKA';
-  readonly statusCode = 503;
-  override readonly retriable = true;
-}
-
-/** A record with no value (a tombstone) reached the input topic: there is no row to predict. */
-export class EmptyRecordError extends GatewayError {
-  readonly code = 'GW_ERR_EMPTY_RECORD';
-  readonly statusCode = 400;
-  constructor() {
-    super('the record has no value: send one JSON row per record');
-  }
 }
 
 export class InternalError extends GatewayError {
   readonly code = 'GW_ERR_INTERNAL';
-  readonly statusCode = 500;
 }

@@ -1,30 +1,26 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { PYTHON_DIR, type GatewayConfig } from './config/config.js';
-import { Engine } from './engine/engine.js';
-import { PrepareError } from './errors.js';
+import { createBackends, type BackendOptions } from './backends/backends.js';
+import { modelConfig, PYTHON_DIR, type GatewayConfig, type ModelConfig } from './config/config.js';
+import { HttpFrontDoor } from './http/http-front-door.js';
 import { buildServer } from './http/server.js';
-import { GatewayMetrics } from './metrics/metrics.js';
-import type { ModelSpec } from './model/manifest.js';
-import { prepareModel, venvPython } from './model/prepare-model.js';
-import { WorkerPool } from './pool/worker-pool.js';
-import type { KafkaFrontDoor } from './kafka/kafka-front-door.js';
-import { startKafkaFrontDoor } from './kafka/start-kafka-front-door.js';
-import { LiveModel } from './serving/live-model.js';
+import { kafkaFrontDoorFromConfig } from './kafka/kafka-front-door-from-config.js';
+import type { FrontDoor } from './lifecycle/front-door.js';
+import { readiness } from './lifecycle/readiness.js';
+import { shutdown } from './lifecycle/shutdown.js';
+import { MetricFamilies } from './metrics/metric-families.js';
+import { ModelRegistry } from './registry/model-registry.js';
+import { ServedModel } from './registry/served-model.js';
 
-/** A running gateway: the model's workers, the engine over them and the HTTP front door (not yet listening). */
+/** A running gateway: every configured model serving, behind its front doors. */
 export interface Gateway {
   readonly config: GatewayConfig;
-  readonly app: FastifyInstance;
-  readonly engine: Engine;
-  readonly model: LiveModel;
-  /** The pool serving now (a reload replaces it). */
-  readonly pool: WorkerPool;
-  readonly metrics: GatewayMetrics;
-  /** The Kafka front door, consuming, when `--kafka-brokers` is set. */
-  readonly kafka: KafkaFrontDoor | undefined;
+  readonly registry: ModelRegistry;
+  readonly metrics: MetricFamilies;
+  /** The HTTP front door (listening), unless `--no-http`. */
+  readonly http: HttpFrontDoor | undefined;
+  /** Where HTTP listens, unless `--no-http`. */
+  readonly url: string | undefined;
+  readonly frontDoors: readonly FrontDoor[];
   /**
    * Stops accepting, answers everything accepted, then stops the workers.
    * Resolves `true` when that finished within `graceMs`, `false` when it was cut short.
@@ -32,125 +28,90 @@ export interface Gateway {
   close(graceMs?: number): Promise<boolean>;
 }
 
-/** The model's virtualenv and artifact, made if missing; returns the Python that runs its workers. */
-export function prepareModelFor(config: GatewayConfig, logger: Logger, spec: ModelSpec = config.model): Promise<string> {
-  return prepareModel({
-    spec,
-    python: config.python,
-    workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
-    workerPython: config.workerPython,
-    logger: logger.child({ component: 'prepare' }),
-  });
+function backendOptions(config: GatewayConfig): BackendOptions {
+  return { pythonDir: PYTHON_DIR, python: config.python, workerPython: config.workerPython, workerStartTimeoutMs: config.workerStartTimeoutMs };
 }
 
-/** Prepares the model (unless `config.prepare` is off), starts its workers and builds the HTTP server. */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  const spec = config.model;
-  const name = spec.manifest.name;
-  const python = config.prepare ? await prepareModelFor(config, logger) : (config.workerPython ?? venvPython(spec.dir));
-  if (config.workerPython === undefined && !existsSync(python)) {
-    throw new PrepareError(`${python} does not exist: start without --no-prepare once to create the model's virtualenv`);
-  }
+/** Prepares every configured model (virtualenv, missing artifact) without starting it: `--prepare-only`. */
+export async function prepareModels(config: GatewayConfig, logger: Logger): Promise<void> {
+  const backends = createBackends(backendOptions(config));
+  for (const { spec } of config.models) await backends[spec.manifest.runtime].prepare(spec, logger.child({ component: 'prepare', model: spec.manifest.name }));
+}
 
-  let model: LiveModel | undefined;
-  const metrics = new GatewayMetrics(name, {
-    queuedRows: () => engine.queuedRows,
-    inFlightBatches: () => engine.inFlightBatches,
-    readyWorkers: () => model?.pool.readyCount ?? 0,
-    batching: () => {
-      const { batchCap, settings, cost, objectiveFeasible } = engine.state;
-      return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, objectiveFeasible };
-    },
-  });
-  const createPool = (version: ModelSpec, size: number): WorkerPool =>
-    new WorkerPool({
-      size,
-      worker: { python, modelDir: version.dir, pythonPath: PYTHON_DIR, startTimeoutMs: config.workerStartTimeoutMs, version: version.manifest.version },
-      logger: logger.child({ component: 'pool', model: name, version: version.manifest.version }),
-      onWorkerReady: () => engine.drain(),
-      onWorkerRestart: () => metrics.workerRestarts.inc({ model: name }),
+/**
+ * The composition root: the backends, the metrics, the registry of served
+ * models, then the front doors over it, started in order. Readiness and
+ * shutdown policy live in `lifecycle/`.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
+  const backends = createBackends(backendOptions(config));
+  const metrics = new MetricFamilies();
+  const startModel = (model: ModelConfig): Promise<ServedModel> =>
+    ServedModel.start({
+      config: model,
+      backend: backends[model.spec.manifest.runtime],
+      families: metrics,
+      prepare: config.prepare,
+      batchTimeoutFloorMs: config.batchTimeoutFloorMs,
+      maxRequestRows: config.maxRequestRows,
+      reread: () => config.repository.spec(model.spec.manifest.name),
+      logger,
     });
-  // The engine starts on an empty source; the model's pool takes over below.
-  const engine: Engine = new Engine({
-    maxBatchRows: config.maxBatchRows,
-    maxQueueRows: config.maxQueueRows,
-    latencySloMs: config.latencySloMs,
-    maxBatchWaitMs: config.maxBatchWaitMs,
-    batchTimeoutFloorMs: config.batchTimeoutFloorMs,
-    maxRequestRows: config.maxRequestRows,
-    workers: { pick: () => undefined, readyCount: 0 },
-    metrics,
-    logger: logger.child({ component: 'engine', model: name }),
+  const registry = new ModelRegistry({
+    repository: config.repository,
+    defaultModel: config.defaultModel,
+    configure: (spec) => modelConfig(spec, config.overrides, config.maxRequestRows),
+    start: startModel,
+    watch: config.watchModel,
+    logger: logger.child({ component: 'registry' }),
   });
-  model = new LiveModel(
-    {
-      spec,
-      engine,
-      createPool,
-      ...(config.prepare ? { prepare: (next: ModelSpec) => prepareModelFor(config, logger, next) } : {}),
-      metrics,
-      logger: logger.child({ component: 'model', model: name }),
-    },
-    config.workers,
-  );
-  const live = model;
-  engine.useWorkers(live.pool);
-  await live.start();
-  if (config.watchModel) live.watch();
+  await registry.startAll(config.models);
 
   let draining = false;
-  const app = await buildServer({
-    config,
-    engine,
-    metrics,
-    model: live,
-    draining: () => draining,
-    logger: logger.child({ component: 'http' }),
-    readiness: () => {
-      const pool = live.pool;
-      const ready = pool.readyCount;
-      const reason = draining ? 'shutting down' : ready === 0 ? (pool.lastStartError?.message ?? 'no worker is ready') : undefined;
-      return { ready: ready > 0 && !draining, workersReady: ready, workers: pool.size, version: live.version, ...(reason ? { reason } : {}) };
-    },
-  });
+  const frontDoors: FrontDoor[] = [];
+  const http = config.http
+    ? new HttpFrontDoor(
+        await buildServer({
+          config,
+          models: registry,
+          documented: config.models.map(({ spec }) => spec.manifest),
+          metrics: metrics.registry,
+          readiness: () => readiness({ registry, frontDoors: () => frontDoors, draining: () => draining }),
+          draining: () => draining,
+          logger: logger.child({ component: 'http' }),
+        }),
+        { host: config.host, port: config.port },
+      )
+    : undefined;
+  if (http) frontDoors.push(http);
+  const kafka = kafkaFrontDoorFromConfig(config, registry, metrics.registry, logger);
+  if (kafka) frontDoors.push(kafka);
 
-  const kafka = await startKafkaFrontDoor(config, engine, metrics, logger).catch(async (error: unknown) => {
-    await live.stop();
+  try {
+    for (const door of frontDoors) await door.start();
+  } catch (error) {
+    for (const door of frontDoors) await door.close().catch(() => undefined);
+    await registry.stop();
     throw error;
-  });
-  const shutdown = async (): Promise<void> => {
-    draining = true;
-    await kafka?.close();
-    // Drain before closing the listener: new requests get 503 with
-    // `Connection: close` while accepted ones finish, so no client is cut off
-    // mid-request by an idle keep-alive connection being torn down.
-    await engine.close();
-    await app.close();
-    await live.stop();
-  };
+  }
   return {
     config,
-    app,
-    engine,
-    model: live,
-    get pool() {
-      return live.pool;
-    },
+    registry,
     metrics,
-    kafka,
-    async close(graceMs = config.shutdownGraceMs) {
-      const done = shutdown().then(() => true);
-      let timer: NodeJS.Timeout | undefined;
-      const cut = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-      });
-      const finished = await Promise.race([done, cut]);
-      clearTimeout(timer);
-      if (!finished) {
-        logger.error({ graceMs }, 'shutdown grace period over: stopping workers with work unfinished');
-        live.kill();
-      }
-      return finished;
-    },
+    http,
+    url: http?.url,
+    frontDoors,
+    close: (graceMs = config.shutdownGraceMs) =>
+      shutdown(
+        {
+          frontDoors,
+          models: registry,
+          onDraining: () => {
+            draining = true;
+          },
+          logger,
+        },
+        graceMs,
+      ),
   };
 }

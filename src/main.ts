@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { helpText, loadConfig, readOptions } from './config/config.js';
 import { GatewayError } from './errors.js';
-import { prepareModelFor, startGateway } from './gateway.js';
+import { prepareModels, startGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -12,20 +12,18 @@ async function main(): Promise<void> {
   }
   const config = await loadConfig(values);
   const logger = createLogger(config.logLevel);
-  const { manifest } = config.model;
+  const models = config.models.map(({ spec, workers }) => ({ model: spec.manifest.name, version: spec.manifest.version, dir: spec.dir, workers }));
+  const names = models.map((m) => `${m.model} ${m.version}`).join(', ');
   if (prepareOnly) {
-    await prepareModelFor(config, logger);
-    logger.info(`${manifest.name} ${manifest.version} is prepared`);
+    await prepareModels(config, logger);
+    logger.info({ models }, `prepared ${names}`);
     return;
   }
-  logger.info({ model: manifest.name, version: manifest.version, dir: config.model.dir }, `starting ${manifest.name} ${manifest.version} with ${config.workers} workers`);
+  logger.info({ models, repository: config.repository.root, defaultModel: config.defaultModel }, `starting ${names}`);
   const gateway = await startGateway(config, logger);
-  if (config.http) {
-    const base = await gateway.app.listen({ host: config.host, port: config.port });
-    logger.info(
-      { model: manifest.name, version: manifest.version, workers: config.workers, maxBatchRows: config.maxBatchRows, url: base },
-      `serving ${manifest.name} ${manifest.version} with ${config.workers} workers on ${base}/predict — docs at ${base}/docs`,
-    );
+  if (gateway.url !== undefined) {
+    const base = gateway.url;
+    logger.info({ models, defaultModel: config.defaultModel, url: base }, `serving ${names} on ${base}/models/{name}/predict (${base}/predict: ${config.defaultModel}) — docs at ${base}/docs`);
   }
 
   let stopping = false;

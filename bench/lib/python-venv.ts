@@ -25,7 +25,7 @@ export function venvPythonOf(dir: string): string {
 /**
  * Makes a peer's virtualenv, idempotently: created once, then pip installs
  * the requirement files whenever their content changed. The stamp holds the
- * hash of every file, as src/model/prepare-model.ts does for the model, so a
+ * hash of every file, as src/backends/python/prepare-python-model.ts does for the model, so a
  * second run costs one hash and no pip.
  */
 export async function ensureVenv(options: VenvOptions): Promise<string> {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PACKAGE_ROOT as ROOT } from '../../src/config/config.js';
-import { venvPython } from '../../src/model/prepare-model.js';
+import { venvPython } from '../../src/backends/python/prepare-python-model.js';
 
 /** The census model's own `predict(rows)` time for a batch of N rows, in-process (python/bench/model_predict.py). */
 export interface RawModelTime {

@@ -8,3 +8,4 @@ PYTHON_DIR = TESTS_DIR.parent
 REPO_DIR = PYTHON_DIR.parent
 TOY_MODELS = TESTS_DIR / "models"
 CENSUS_DIR = REPO_DIR / "models" / "census-income"
+DIGITS_DIR = REPO_DIR / "models" / "digits"

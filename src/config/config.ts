@@ -1,14 +1,18 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type FieldIssue } from '../errors.js';
 import { KAFKA_BOOLEAN_FLAGS, KAFKA_OPTIONS, kafkaConfigShape, kafkaDerivedConfig, refineKafkaConfig, type KafkaDerivedConfig, type KafkaDerivedField } from '../kafka/kafka-config.js';
 import { loadModelSpec, type ModelSpec } from '../model/manifest.js';
-import { formatIssues } from './format-issues.js';
+import { ModelRepository } from '../model/model-repository.js';
+import { formatIssues } from '../format-issues.js';
 
 /** Repository root, found from this file whether it runs from `src/` or `dist/`. */
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** The gateway's own version (package.json), reported by the OpenAPI document and V2 server metadata. */
+export const GATEWAY_VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** Folder holding the `gateway_worker` Python package and its requirements. */
 export const PYTHON_DIR = path.join(PACKAGE_ROOT, 'python');
 
@@ -18,16 +22,21 @@ export const PYTHON_DIR = path.join(PACKAGE_ROOT, 'python');
  */
 export const DEFAULT_WORKERS = 2;
 export const DEFAULT_MAX_BATCH_ROWS = 1024;
+export const DEFAULT_MAX_QUEUE_ROWS = 65_536;
+/** The repository `npm start` serves when neither --model nor --model-repository is given. */
+export const DEFAULT_MODEL_REPOSITORY = path.join(PACKAGE_ROOT, 'models');
 
 /** Each option: its flag, its environment variable, and what it means (for --help). */
 const OPTIONS = {
-  model: { flag: 'model', env: 'GATEWAY_MODEL', help: 'model directory (holds model.json)' },
+  model: { flag: 'model', env: 'GATEWAY_MODEL', help: 'serve this one model directory (holds model.json)' },
+  modelRepository: { flag: 'model-repository', env: 'GATEWAY_MODEL_REPOSITORY', help: 'serve every model directory in this folder (default: models/)' },
+  defaultModel: { flag: 'default-model', env: 'GATEWAY_DEFAULT_MODEL', help: 'the model /predict and Kafka records without a model header go to (default: the first name in sorted order)' },
   host: { flag: 'host', env: 'HOST', help: 'interface to listen on' },
   port: { flag: 'port', env: 'PORT', help: 'HTTP port' },
-  workers: { flag: 'workers', env: 'GATEWAY_WORKERS', help: 'Python worker processes (default: manifest, else 2)' },
-  maxBatchRows: { flag: 'max-batch-rows', env: 'GATEWAY_MAX_BATCH_ROWS', help: 'most rows sent to a worker in one batch' },
+  workers: { flag: 'workers', env: 'GATEWAY_WORKERS', help: 'worker processes per model (default: manifest, else 2)' },
+  maxBatchRows: { flag: 'max-batch-rows', env: 'GATEWAY_MAX_BATCH_ROWS', help: 'most rows sent to a worker in one batch (default: manifest, else 1024)' },
   maxRequestRows: { flag: 'max-request-rows', env: 'GATEWAY_MAX_REQUEST_ROWS', help: 'most rows in one request ("instances")' },
-  maxQueueRows: { flag: 'max-queue-rows', env: 'GATEWAY_MAX_QUEUE_ROWS', help: 'rows waiting before new requests are refused with 503' },
+  maxQueueRows: { flag: 'max-queue-rows', env: 'GATEWAY_MAX_QUEUE_ROWS', help: 'rows waiting for a model before new requests are refused with 503 (default: manifest, else 65536)' },
   requestTimeoutMs: { flag: 'request-timeout-ms', env: 'GATEWAY_REQUEST_TIMEOUT_MS', help: 'default deadline of a request (header x-request-timeout overrides)' },
   bodyLimitBytes: { flag: 'body-limit-bytes', env: 'GATEWAY_BODY_LIMIT_BYTES', help: 'largest accepted request body' },
   python: { flag: 'python', env: 'GATEWAY_PYTHON', help: 'Python used to create the model virtualenv' },
@@ -57,13 +66,15 @@ const boolFromString = z
 
 const rawConfigSchema = z
   .strictObject({
-    model: z.string().min(1).default(path.join(PACKAGE_ROOT, 'models', 'census-income')),
+    model: z.string().min(1).optional(),
+    modelRepository: z.string().min(1).optional(),
+    defaultModel: z.string().min(1).optional(),
     host: z.string().min(1).default('127.0.0.1'),
     port: int(0, 65_535).default(8080),
     workers: int(1, 64).optional(),
     maxBatchRows: int(1, 65_536).optional(),
     maxRequestRows: int(1, 1_000_000).default(4096),
-    maxQueueRows: int(1, 10_000_000).default(65_536),
+    maxQueueRows: int(1, 10_000_000).optional(),
     requestTimeoutMs: int(1, 3_600_000).default(30_000),
     // A full 4096-row census request is about 1.4 MB; parsing a body blocks the event loop, so the default leaves room without inviting 16 MB ones.
     bodyLimitBytes: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -82,24 +93,67 @@ const rawConfigSchema = z
   })
   .superRefine((c, ctx) => {
     refineKafkaConfig(c, ctx);
-    if (c.maxRequestRows > c.maxQueueRows) {
-      ctx.addIssue({ code: 'custom', path: ['maxRequestRows'], message: `must not exceed maxQueueRows (${c.maxQueueRows}), or such a request could never be admitted` });
+    if (c.model !== undefined && c.modelRepository !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['modelRepository'], message: 'give either --model (one model) or --model-repository (every model in a folder), not both' });
     }
-    if (c.maxBatchRows !== undefined && c.maxBatchRows > c.maxQueueRows) {
-      ctx.addIssue({ code: 'custom', path: ['maxBatchRows'], message: `must not exceed maxQueueRows (${c.maxQueueRows})` });
+    const queueRows = c.maxQueueRows ?? DEFAULT_MAX_QUEUE_ROWS;
+    if (c.maxQueueRows !== undefined && c.maxRequestRows > queueRows) {
+      ctx.addIssue({ code: 'custom', path: ['maxRequestRows'], message: `must not exceed maxQueueRows (${queueRows}), or such a request could never be admitted` });
+    }
+    if (c.maxBatchRows !== undefined && c.maxBatchRows > queueRows) {
+      ctx.addIssue({ code: 'custom', path: ['maxBatchRows'], message: `must not exceed maxQueueRows (${queueRows})` });
     }
   });
 
 type RawConfig = z.infer<typeof rawConfigSchema>;
 
-/** The gateway's whole configuration: validated once, frozen, every field filled. */
-export interface GatewayConfig extends Readonly<Omit<RawConfig, 'workers' | 'maxBatchRows' | 'model' | 'latencySloMs' | 'maxBatchWaitMs' | KafkaDerivedField>>, KafkaDerivedConfig {
-  readonly maxBatchWaitMs: number;
-  readonly model: ModelSpec;
+/** Per-model settings given by flags: each, when set, overrides every model's manifest. */
+export type ModelOverrides = Readonly<Pick<RawConfig, 'workers' | 'maxBatchRows' | 'maxQueueRows' | 'latencySloMs' | 'maxBatchWaitMs'>>;
+
+/** One model's settings, every field filled: flag, else manifest, else the default. */
+export interface ModelConfig {
+  readonly spec: ModelSpec;
   readonly workers: number;
   readonly maxBatchRows: number;
+  readonly maxQueueRows: number;
   /** Latency objective in ms; `undefined` means none (only the queue bound refuses work). */
   readonly latencySloMs: number | undefined;
+  readonly maxBatchWaitMs: number;
+}
+
+/** The gateway's whole configuration: validated once, frozen, every field filled. */
+export interface GatewayConfig
+  extends Readonly<Omit<RawConfig, 'model' | 'modelRepository' | 'defaultModel' | keyof ModelOverrides | KafkaDerivedField>>,
+    KafkaDerivedConfig {
+  /** The model directories the gateway may serve (one with --model); the repository API loads from here. */
+  readonly repository: ModelRepository;
+  /** The models served from the start, in sorted order. */
+  readonly models: readonly ModelConfig[];
+  /** Served by `/predict` and Kafka records without a `model` header. */
+  readonly defaultModel: string;
+  readonly overrides: ModelOverrides;
+}
+
+/**
+ * A model's settings from the flags and its manifest; used at start and for
+ * each model the repository API loads later. Throws {@link ConfigError}
+ * naming the model when they contradict each other.
+ */
+export function modelConfig(spec: ModelSpec, overrides: ModelOverrides, maxRequestRows: number): ModelConfig {
+  const { batching, workers, name } = spec.manifest;
+  const config: ModelConfig = Object.freeze({
+    spec,
+    workers: overrides.workers ?? workers ?? DEFAULT_WORKERS,
+    maxBatchRows: overrides.maxBatchRows ?? batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+    maxQueueRows: overrides.maxQueueRows ?? batching.maxQueueRows ?? DEFAULT_MAX_QUEUE_ROWS,
+    latencySloMs: overrides.latencySloMs ?? batching.latencySloMs,
+    maxBatchWaitMs: overrides.maxBatchWaitMs ?? batching.maxBatchWaitMs ?? 0,
+  });
+  const issues: FieldIssue[] = [];
+  if (maxRequestRows > config.maxQueueRows) issues.push({ field: `${name}: maxQueueRows`, reason: `${config.maxQueueRows} is below maxRequestRows (${maxRequestRows}): such a request could never be admitted` });
+  if (config.maxBatchRows > config.maxQueueRows) issues.push({ field: `${name}: maxBatchRows`, reason: `must not exceed maxQueueRows (${config.maxQueueRows})` });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
 }
 
 /** Flags and environment as one plain object; flags win over the environment. */
@@ -129,21 +183,28 @@ function sourceOf(field: string): string {
   return option ? `${field} (--${option.flag} / ${option.env})` : field;
 }
 
-/** Validates options and loads the model manifest; throws {@link ConfigError} naming each bad option. */
+/** Validates options and loads every model manifest; throws {@link ConfigError} naming each bad option. */
 export async function loadConfig(values: Record<string, unknown>): Promise<GatewayConfig> {
   const parsed = rawConfigSchema.safeParse(values);
   if (!parsed.success) {
     throw new ConfigError(formatIssues(parsed.error.issues).map((i) => ({ field: sourceOf(i.field), reason: i.reason })));
   }
-  const raw = parsed.data;
-  const model = await loadModelSpec(raw.model);
+  const { model, modelRepository, defaultModel, workers, maxBatchRows, maxQueueRows, latencySloMs, maxBatchWaitMs, ...raw } = parsed.data;
+  const overrides: ModelOverrides = Object.freeze({ workers, maxBatchRows, maxQueueRows, latencySloMs, maxBatchWaitMs });
+  const repository = model !== undefined ? ModelRepository.single(await loadModelSpec(model)) : ModelRepository.directory(modelRepository ?? DEFAULT_MODEL_REPOSITORY);
+  const specs = await repository.specs();
+  if (specs.length === 0) throw new ConfigError([{ field: sourceOf('modelRepository'), reason: `${repository.root} holds no model directory (a folder with a model.json)` }]);
+  const models = specs.map((spec) => modelConfig(spec, overrides, raw.maxRequestRows));
+  const names = models.map((m) => m.spec.manifest.name);
+  if (defaultModel !== undefined && !names.includes(defaultModel)) {
+    throw new ConfigError([{ field: sourceOf('defaultModel'), reason: `"${defaultModel}" is not among the models served (${names.join(', ')})` }]);
+  }
   return Object.freeze({
     ...raw,
-    model,
-    workers: raw.workers ?? model.manifest.workers ?? DEFAULT_WORKERS,
-    maxBatchRows: raw.maxBatchRows ?? model.manifest.batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
-    latencySloMs: raw.latencySloMs ?? model.manifest.batching.latencySloMs,
-    maxBatchWaitMs: raw.maxBatchWaitMs ?? model.manifest.batching.maxBatchWaitMs ?? 0,
+    repository,
+    models: Object.freeze(models),
+    defaultModel: defaultModel ?? names[0]!,
+    overrides,
     ...kafkaDerivedConfig(raw),
   });
 }

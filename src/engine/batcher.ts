@@ -1,6 +1,7 @@
 import { BatchTimeoutError, DeadlineExceededError, GatewayError, InternalError, ModelError, PoisonRowError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
 import { batchCap } from './batch-cap.js';
+import { checkResults } from './check-results.js';
 import type { CostModel } from './cost-model.js';
 import { ObjectiveFeasibility } from './objective-feasibility.js';
 import { halve, sliceRows } from './halve.js';
@@ -307,7 +308,7 @@ export class Batcher {
     }, budgetMs);
     hangTimer.unref();
 
-    worker.run(rows).then(
+    worker.run(rows).then((answer) => checkResults(answer, rows.length)).then(
       (results) => {
         clearTimeout(hangTimer);
         this.#inFlightBatches -= 1;

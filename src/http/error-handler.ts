@@ -12,6 +12,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
+import { httpStatusOf } from './http-status.js';
 
 /** Maps anything thrown while serving a request to the gateway's typed errors. */
 export function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
@@ -42,13 +43,14 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
 export function errorHandler(bodyLimit: number) {
   return function handle(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const gatewayError = toGatewayError(error, bodyLimit);
-    if (gatewayError.statusCode === 500) {
+    const status = httpStatusOf(gatewayError);
+    if (status === 500) {
       request.log.error({ err: error, code: gatewayError.code }, gatewayError.message);
     } else {
       request.log.debug({ code: gatewayError.code }, gatewayError.message);
     }
     if (gatewayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(gatewayError.retryAfterSeconds));
-    return reply.code(gatewayError.statusCode).send({
+    return reply.code(status).send({
       error: { code: gatewayError.code, message: gatewayError.message, requestId: request.id, ...gatewayError.details() },
     });
   };
@@ -68,15 +70,16 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const gatewayError =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? new BadHttpRequestError('the request headers are larger than the server accepts', 431, { cause: error })
+      ? new BadHttpRequestError('the request headers are larger than the server accepts', 'headers_too_large', { cause: error })
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new BadHttpRequestError('the request was not received in time', 408, { cause: error })
-        : new BadHttpRequestError(`the request is not valid HTTP (${error.code ?? 'parse error'})`, 400, { cause: error });
+        ? new BadHttpRequestError('the request was not received in time', 'timeout', { cause: error })
+        : new BadHttpRequestError(`the request is not valid HTTP (${error.code ?? 'parse error'})`, 'malformed', { cause: error });
+  const status = httpStatusOf(gatewayError);
   const id = randomUUID();
   const body = JSON.stringify({ error: { code: gatewayError.code, message: gatewayError.message, requestId: id } });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${gatewayError.statusCode} ${STATUS_CODES[gatewayError.statusCode]}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `x-request-id: ${id}\r\nconnection: close\r\n\r\n${body}`,
     );

@@ -1,54 +1,67 @@
 import { z } from 'zod';
-import { formatIssues } from '../config/format-issues.js';
 import { TooManyRowsError, ValidationError } from '../errors.js';
-import type { ModelSpec } from '../model/manifest.js';
-import { rowSchema, type Row } from '../model/row-schema.js';
-import { parseRequestTimeout, REQUEST_TIMEOUT_HEADER, requestTimeoutSchema } from './request-timeout.js';
+import { formatIssues } from '../format-issues.js';
+import type { Row } from '../model/row-schema.js';
+import type { ModelSchemas } from '../registry/model-schemas.js';
+import { nameComponent, type SchemaRegistry } from './openapi.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
+import { REQUEST_TIMEOUT_HEADER } from './request-deadline.js';
 
-export { REQUEST_TIMEOUT_HEADER };
-
-export const errorBodySchema = z
-  .object({
-    error: z.looseObject({
-      code: z.string().describe('Stable error code, GW_ERR_*'),
-      message: z.string(),
-      requestId: z.string(),
-      issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional().describe('Each rejected field and why'),
-    }),
-  })
-  .describe('Error');
-
-/** Everything the /predict route needs to know about the model's fields, built once from the manifest. */
+/** Everything a predict route needs to know about one model's fields, built once per served model. */
 export interface PredictSchemas {
   readonly row: z.ZodObject;
   readonly result: z.ZodObject;
+  /** `{"instances": [rows]}`. */
+  readonly batch: z.ZodObject;
+  readonly predictions: z.ZodObject;
   /** The body as documented: one row, or `{"instances": [rows]}`. */
   readonly body: z.ZodType;
   readonly response: z.ZodType;
-  readonly headers: z.ZodType;
   /** Validates a body, choosing the form by the presence of `instances`, so errors name the right fields. */
   validateBody(body: unknown): { value: Row | { instances: Row[] } } | { error: ValidationError | TooManyRowsError };
-  validateTimeout(value: unknown): { value: number | undefined } | { error: ValidationError };
 }
 
-export function predictSchemas(spec: ModelSpec, limits: { maxRequestRows: number; maxTimeoutMs: number }): PredictSchemas {
-  const { manifest } = spec;
-  const row = rowSchema(manifest.input, manifest.example);
-  const result = rowSchema(manifest.output);
-  const batch = z.strictObject({
-    instances: z.array(row).min(1).max(limits.maxRequestRows).describe(`Rows to predict, at most ${limits.maxRequestRows}`),
+/** The request headers every predict route reads, for the documentation. */
+export function predictHeaders(maxTimeoutMs: number): z.ZodType {
+  return z.looseObject({
+    [REQUEST_TIMEOUT_HEADER]: z
+      .int()
+      .min(1)
+      .max(maxTimeoutMs)
+      .optional()
+      .describe('Deadline in milliseconds: rows not sent to the model by then are dropped and answered with 504. A caller that sets it is admitted up to it rather than up to the latency objective'),
+    [REQUEST_ID_HEADER]: z.string().max(128).optional().describe('Correlation id; generated when absent, echoed in the response'),
   });
-  const timeout = requestTimeoutSchema(limits.maxTimeoutMs);
+}
+
+/** Where a documented model's schemas are named as OpenAPI components (`<prefix>Row`, `<prefix>Prediction`, ...). */
+export interface ComponentNames {
+  readonly registry: SchemaRegistry;
+  readonly prefix: string;
+}
+
+/**
+ * A model's predict bodies and answers. With `components`, each schema is
+ * named (`<Name>Row`, `<Name>Prediction`, `<Name>Instances`,
+ * `<Name>Predictions`), so that generated clients get one type per model.
+ */
+export function predictSchemas(schemas: ModelSchemas, limits: { maxRequestRows: number }, components?: ComponentNames): PredictSchemas {
+  const named = <T extends z.ZodType>(schema: T, suffix: string, description?: string): T => {
+    if (components) nameComponent(components.registry, schema, `${components.prefix}${suffix}`, description);
+    return schema;
+  };
+  const row = named(schemas.row, 'Row');
+  const result = named(schemas.result, 'Prediction');
+  const batch = named(z.strictObject({ instances: z.array(row).min(1).max(limits.maxRequestRows).describe(`Rows to predict, at most ${limits.maxRequestRows}`) }), 'Instances', 'Several rows in one request');
+  const predictions = named(z.object({ predictions: z.array(result).describe('One result per instance, same order') }), 'Predictions', 'One result per instance, same order');
 
   return {
     row,
     result,
-    body: z.union([row, batch]).describe(`One ${manifest.name} row, or {"instances": [rows]}`),
-    response: z.union([result, z.object({ predictions: z.array(result).describe('One result per instance, same order') })]),
-    headers: z.looseObject({
-      [REQUEST_TIMEOUT_HEADER]: timeout,
-      'x-request-id': z.string().max(128).optional().describe('Correlation id; generated when absent, echoed in the response'),
-    }),
+    batch,
+    predictions,
+    body: z.union([row, batch]).describe('One row, or {"instances": [rows]}'),
+    response: z.union([result, predictions]),
     validateBody(body) {
       if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'instances' in body) {
         const { instances } = body as { instances: unknown };
@@ -60,9 +73,6 @@ export function predictSchemas(spec: ModelSpec, limits: { maxRequestRows: number
       }
       const parsed = row.safeParse(body);
       return parsed.success ? { value: parsed.data as Row } : { error: new ValidationError(formatIssues(parsed.error.issues)) };
-    },
-    validateTimeout(value) {
-      return parseRequestTimeout(value, limits.maxTimeoutMs);
     },
   };
 }

@@ -1,37 +1,41 @@
-import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config/config.js';
-import type { Engine } from '../engine/engine.js';
-import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { Registry } from 'prom-client';
+import { GATEWAY_VERSION, type GatewayConfig } from '../config/config.js';
+import type { Readiness } from '../lifecycle/readiness.js';
+import type { Manifest } from '../model/manifest.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { acceptOnlyJson } from './json-body.js';
-import { predictSchemas } from './predict-schemas.js';
+import { createSchemaRegistry, registerOpenApi } from './openapi.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
-import type { LiveModel } from '../serving/live-model.js';
 import { adminRoutes } from './routes/admin.js';
-import { healthRoutes, type Readiness } from './routes/health.js';
+import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
-import { predictRoute } from './routes/predict.js';
+import { predictRoutes } from './routes/predict.js';
+import { repositoryRoutes } from './routes/repository.js';
+import { registerV2Routes } from '../v2/v2-routes.js';
+
+/** The registry as the HTTP routes use it. */
+export type HttpModels = Pick<ModelRegistry, 'resolve' | 'index' | 'load' | 'unload' | 'get' | 'list' | 'live' | 'ready'>;
 
 export interface ServerOptions {
   readonly config: GatewayConfig;
-  readonly engine: Engine;
-  readonly metrics: GatewayMetrics;
+  readonly models: HttpModels;
+  /** The models documented in the OpenAPI document, each under its own path (those configured at start-up). */
+  readonly documented: readonly Manifest[];
+  readonly metrics: Registry;
   readonly logger: Logger;
   readonly readiness: () => Readiness;
   /** True once the gateway is shutting down: every response then closes its connection. */
   readonly draining?: () => boolean;
-  /** The served model, for the admin endpoints (off without `config.adminToken`). */
-  readonly model?: LiveModel;
 }
 
-/** The HTTP front door: a thin adapter from Fastify to the engine. */
+/** The HTTP front door's server: thin routes over the registry's models. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const { config, engine, metrics } = options;
-  const { manifest } = config.model;
+  const { config, models } = options;
   const logger: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance: logger,
@@ -60,30 +64,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' } } },
-      info: {
-        title: `Inference gateway: ${manifest.name}`,
-        version: manifest.version,
-        description: manifest.description,
-      },
-    },
-    transform: jsonSchemaTransform,
+  const components = createSchemaRegistry();
+  const names = options.documented.map((model) => `${model.name} ${model.version}`).join(', ');
+  await registerOpenApi(app, components, {
+    title: 'Inference gateway',
+    version: GATEWAY_VERSION,
+    description: `Serves ${names}. /predict is the default model, ${config.defaultModel}; /models/{name}/predict any loaded model.`,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  predictRoute(app, {
-    engine,
-    schemas: predictSchemas(config.model, { maxRequestRows: config.maxRequestRows, maxTimeoutMs: config.requestTimeoutMs * 10 }),
-    defaultTimeoutMs: config.requestTimeoutMs,
-    modelName: manifest.name,
-    modelVersion: manifest.version,
+  const deadline = { defaultTimeoutMs: config.requestTimeoutMs, maxTimeoutMs: config.requestTimeoutMs * 10 };
+  predictRoutes(app, { models, documented: options.documented, defaultModel: config.defaultModel, maxRequestRows: config.maxRequestRows, components, ...deadline });
+  // The Open Inference Protocol over the same models and engines (source="v2" in the metrics).
+  await registerV2Routes(app, {
+    models,
+    serverName: 'inference-gateway',
+    serverVersion: GATEWAY_VERSION,
+    ...(config.adminToken === undefined ? {} : { extensions: ['model_repository'] }),
+    maxRequestRows: config.maxRequestRows,
+    ...deadline,
   });
   healthRoutes(app, options.readiness);
-  if (config.adminToken !== undefined && options.model !== undefined) adminRoutes(app, { token: config.adminToken, engine, model: options.model });
-  metricsRoute(app, metrics.registry);
+  if (config.adminToken !== undefined) {
+    adminRoutes(app, { token: config.adminToken, models });
+    repositoryRoutes(app, { token: config.adminToken, registry: models, bodyLimit: config.bodyLimitBytes });
+  }
+  metricsRoute(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

@@ -1,10 +1,20 @@
 import type { SubmitOptions } from '../engine/engine.js';
+import type { z } from 'zod';
 import { GatewayError } from '../errors.js';
+import { requestBudget } from '../registry/request-budget.js';
 import type { Result, Row } from '../model/row-schema.js';
 
-/** The engine as the Kafka front door sees it (the HTTP one sees the same). */
-export interface KafkaEngine {
-  submit(rows: readonly Row[], options: SubmitOptions): Promise<Result[]>;
+/** A model as the Kafka front door sees it (the HTTP one sees the same). */
+export interface KafkaModel {
+  readonly name: string;
+  readonly schemas: { readonly row: z.ZodType };
+  predict(rows: readonly Row[], options: SubmitOptions): Promise<{ readonly results: readonly Result[] }>;
+}
+
+/** The registry as the Kafka front door sees it. */
+export interface KafkaModels {
+  /** The named model, or the default one; throws `ModelNotFoundError` when it is not loaded. */
+  resolve(name: string | undefined): KafkaModel;
 }
 
 /** Refusals that mean "not now": the row waits and is submitted again. */
@@ -18,12 +28,14 @@ const ROUND_DELAY_MS = 20;
 
 interface Job {
   readonly row: Row;
+  /** The model it goes to (`undefined`: the default one), looked up at each attempt: it may be unloaded meanwhile. */
+  readonly model: string | undefined;
   attempt: number;
   readonly resolve: (outcome: Result | GatewayError) => void;
 }
 
 /**
- * Submits Kafka rows to the engine one row per request, and absorbs the
+ * Submits Kafka rows to their model's engine one row per request, and absorbs the
  * engine's refusals: a row refused for load (queue full, latency objective,
  * no worker yet) is never dead-lettered but waits in a FIFO, and while that
  * FIFO is non-empty the front door stops consuming (`onBlocked`). Waiting
@@ -31,7 +43,7 @@ interface Job {
  * backlog of thousands does not hammer admission.
  */
 export class EngineSubmitter {
-  readonly #engine: KafkaEngine;
+  readonly #models: KafkaModels;
   readonly #submit: SubmitOptions;
   readonly #onBlocked: (blocked: boolean) => void;
   #waiting: Job[] = [];
@@ -40,11 +52,9 @@ export class EngineSubmitter {
   #completions = 0;
   #progress: (() => void) | undefined;
 
-  constructor(engine: KafkaEngine, options: { timeoutMs: number; onBlocked: (blocked: boolean) => void }) {
-    this.#engine = engine;
-    // A stream is throughput work: records may wait up to their timeout, and
-    // the queue bound (not the HTTP latency objective) is what pushes back.
-    this.#submit = { timeoutMs: options.timeoutMs, source: 'kafka', maxWaitMs: options.timeoutMs };
+  constructor(models: KafkaModels, options: { timeoutMs: number; onBlocked: (blocked: boolean) => void }) {
+    this.#models = models;
+    this.#submit = { ...requestBudget('stream', undefined, options.timeoutMs), source: 'kafka' };
     this.#onBlocked = options.onBlocked;
   }
 
@@ -53,9 +63,9 @@ export class EngineSubmitter {
     return this.#waiting.length > 0;
   }
 
-  /** The row's result, or the error that dead-letters it. Never rejects with a {@link GatewayError}. */
-  predict(row: Row): Promise<Result | GatewayError> {
-    return new Promise((resolve) => this.#start({ row, attempt: 1, resolve }));
+  /** The row's result from `model` (the default one when `undefined`), or the error that dead-letters it. Never rejects with a {@link GatewayError}. */
+  predict(row: Row, model?: string): Promise<Result | GatewayError> {
+    return new Promise((resolve) => this.#start({ row, model, attempt: 1, resolve }));
   }
 
   #start(job: Job): void {
@@ -65,8 +75,17 @@ export class EngineSubmitter {
   }
 
   #send(job: Job): void {
-    this.#engine.submit([job.row], this.#submit).then(
-      ([result]) => {
+    let model: KafkaModel;
+    try {
+      model = this.#models.resolve(job.model);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      this.#wake();
+      job.resolve(error);
+      return;
+    }
+    model.predict([job.row], this.#submit).then(
+      ({ results: [result] }) => {
         this.#wake();
         job.resolve(result!);
       },

@@ -1,17 +1,17 @@
 import { Consumer, FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, Producer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { GatewayError, KafkaError } from '../errors.js';
+import type { FrontDoor, FrontDoorHealth } from '../lifecycle/front-door.js';
 import type { Result } from '../model/row-schema.js';
 import { AtLeastOnceDelivery } from './at-least-once-delivery.js';
 import type { ConsumedPosition, Delivery, KafkaConsumer, KafkaMessage, KafkaProducer } from './delivery.js';
-import { EngineSubmitter, type KafkaEngine } from './engine-submitter.js';
+import { EngineSubmitter, type KafkaModel, type KafkaModels } from './engine-submitter.js';
 import type { KafkaMetrics } from './kafka-metrics.js';
 import { PartitionLane, type LaneEntry } from './partition-lane.js';
-import { deadLetterRecord, decodeRow, resultRecord, type OutputRecord } from './record-codec.js';
+import { deadLetterRecord, decodeRow, modelOf, resultRecord, type OutputRecord } from './record-codec.js';
 import { TransactionalDelivery } from './transactional-delivery.js';
 
-export type { KafkaEngine };
+export type { KafkaModel, KafkaModels };
 
 export interface KafkaFrontDoorOptions {
   readonly brokers: readonly string[];
@@ -25,9 +25,8 @@ export interface KafkaFrontDoorOptions {
   /** Records taken from Kafka and not yet delivered before consumption pauses. */
   readonly maxInFlight: number;
   readonly timeoutMs: number;
-  /** The model's row schema: the one HTTP validates with. */
-  readonly rowSchema: z.ZodType;
-  readonly engine: KafkaEngine;
+  /** The served models: each record goes to the one its `model` header names, else to the default one. */
+  readonly models: KafkaModels;
   readonly metrics?: KafkaMetrics;
   readonly logger: Logger;
 }
@@ -49,7 +48,8 @@ const HEARTBEAT_INTERVAL_MS = 1000;
  * the result, or a dead letter saying why. Offsets are committed only for
  * records whose answers are durable.
  */
-export class KafkaFrontDoor {
+export class KafkaFrontDoor implements FrontDoor {
+  readonly name = 'kafka';
   readonly #options: KafkaFrontDoorOptions;
   readonly #logger: Logger;
   readonly #consumer: KafkaConsumer;
@@ -86,7 +86,7 @@ export class KafkaFrontDoor {
     // epoch once a predecessor with this id has run, and refused as fenced.
     const transactional = options.exactlyOnce ? { transactionalId: options.transactionalId, producerId: -1n, producerEpoch: -1 } : {};
     const createProducer = (): KafkaProducer => new Producer({ ...base, idempotent: true, autocreateTopics: true, retries: 10, retryDelay: retryDelay, ...transactional });
-    this.#submitter = new EngineSubmitter(options.engine, { timeoutMs: options.timeoutMs, onBlocked: () => this.#updateFlow() });
+    this.#submitter = new EngineSubmitter(options.models, { timeoutMs: options.timeoutMs, onBlocked: () => this.#updateFlow() });
     this.#delivery = options.exactlyOnce
       ? new TransactionalDelivery(createProducer, this.#consumer)
       : new AtLeastOnceDelivery(createProducer(), this.#consumer, this.#logger);
@@ -152,9 +152,14 @@ export class KafkaFrontDoor {
     }
   }
 
-  /** The consumer stream's fatal error, if it died. */
-  get failure(): Error | undefined {
-    return this.#failure;
+  /** Not ready once the consumer stream has died: nothing is consumed any more. */
+  health(): FrontDoorHealth {
+    return this.#failure === undefined ? { ready: true } : { ready: false, reason: `the consumer stream failed: ${this.#failure.message}` };
+  }
+
+  /** Stops consuming and answers every record already taken (the models still serve meanwhile). */
+  drain(): Promise<void> {
+    return this.close();
   }
 
   /**
@@ -204,25 +209,36 @@ export class KafkaFrontDoor {
     if (entry === undefined) return;
     this.#inFlight++;
     this.#updateFlow();
-    const decoded = decodeRow(message.value, this.#options.rowSchema);
-    if ('error' in decoded) {
-      this.#answer(entry, decoded.error);
+    const name = modelOf(message);
+    let model: KafkaModel;
+    try {
+      model = this.#options.models.resolve(name);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      // Not the header's value: a label per unknown name would let records grow the series without bound.
+      this.#answer(entry, error, 'unknown');
       return;
     }
-    void this.#submitter.predict(decoded.row).then((outcome) => this.#answer(entry, outcome));
+    const decoded = decodeRow(message.value, model.schemas.row);
+    if ('error' in decoded) {
+      this.#answer(entry, decoded.error, model.name);
+      return;
+    }
+    void this.#submitter.predict(decoded.row, model.name).then((outcome) => this.#answer(entry, outcome, model.name));
   }
 
-  #answer(entry: Entry, outcome: Result | GatewayError): void {
+  /** `model`: the model that answered, for the metrics. */
+  #answer(entry: Entry, outcome: Result | GatewayError, model: string): void {
     const { message } = entry;
     const o = this.#options;
     if (outcome instanceof GatewayError) {
       entry.output = deadLetterRecord(message, outcome, o.dlqTopic);
-      o.metrics?.answered('dead_letter');
+      o.metrics?.answered('dead_letter', model);
       this.#answered.deadLetters++;
       this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), code: outcome.code }, 'record dead-lettered');
     } else {
       entry.output = resultRecord(message, outcome, o.outputTopic);
-      o.metrics?.answered('ok');
+      o.metrics?.answered('ok', model);
       this.#answered.results++;
     }
     this.#scheduleFlush();

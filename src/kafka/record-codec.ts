@@ -1,15 +1,17 @@
 import type { MessageToProduce } from '@platformatic/kafka';
 import type { z } from 'zod';
-import { formatIssues } from '../config/format-issues.js';
+import { formatIssues } from '../format-issues.js';
 import { EmptyRecordError, InvalidJsonError, ValidationError, type GatewayError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
 
 /** Header names of the record contract (see README, "Kafka mode"). */
 export const HEADER = {
   correlationId: 'correlation-id',
+  model: 'model',
   replyTo: 'reply-to',
   errorCode: 'error-code',
   errorMessage: 'error-message',
+  errorRetriable: 'error-retriable',
   sourceTopic: 'source-topic',
   sourcePartition: 'source-partition',
   sourceOffset: 'source-offset',
@@ -45,6 +47,12 @@ function header(record: InputRecord, name: string): Buffer | undefined {
   return undefined;
 }
 
+/** The model a record asks for (its `model` header); `undefined` (no header, or empty) means the default model. */
+export function modelOf(record: Pick<InputRecord, 'headers'>): string | undefined {
+  const name = header(record as InputRecord, HEADER.model)?.toString('utf8');
+  return name === undefined || name === '' ? undefined : name;
+}
+
 /** The input's key, else its `correlation-id` header: what routes the answer back to the asker. */
 function replyKey(record: InputRecord): Buffer | undefined {
   return record.key ?? header(record, HEADER.correlationId);
@@ -63,13 +71,16 @@ export function resultRecord(record: InputRecord, result: Result, outputTopic: s
 }
 
 /**
- * The one place a failure becomes a dead letter: the original payload, key
- * and headers, plus why (`error-code`, `error-message`) and where it came from.
+ * The one place a failure becomes a dead letter (the Kafka front door's
+ * mapping of the error codes): the original payload, key and headers, plus
+ * why (`error-code`, `error-message`, `error-retriable`: whether sending the
+ * record again may succeed) and where it came from.
  */
 export function deadLetterRecord(record: InputRecord, error: GatewayError, dlqTopic: string): OutputRecord {
   const headers = new Map(record.headers);
   headers.set(Buffer.from(HEADER.errorCode), Buffer.from(error.code));
   headers.set(Buffer.from(HEADER.errorMessage), Buffer.from(error.message));
+  headers.set(Buffer.from(HEADER.errorRetriable), Buffer.from(String(error.retriable)));
   headers.set(Buffer.from(HEADER.sourceTopic), Buffer.from(record.topic));
   headers.set(Buffer.from(HEADER.sourcePartition), Buffer.from(String(record.partition)));
   headers.set(Buffer.from(HEADER.sourceOffset), Buffer.from(record.offset.toString()));

@@ -1,8 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
+import type { MetricFamilies } from './metric-families.js';
 
-export type Source = 'http' | 'kafka';
+/** Which front door a request came through. */
+export type Source = 'http' | 'v2' | 'kafka';
 
-/** What the gauges read at scrape time. */
+/** What one model's gauges read at scrape time. */
 export interface MetricsProbe {
   queuedRows(): number;
   inFlightBatches(): number;
@@ -19,15 +21,11 @@ export interface BatchingProbe {
   readonly objectiveFeasible: boolean | undefined;
 }
 
-const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
-const ROW_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
-
 /**
- * Every Prometheus series the gateway exports, labelled by model. Gauges are
- * read when scraped rather than updated on the hot path.
+ * The series one model writes to: the gateway's shared families
+ * ({@link MetricFamilies}), which this model labels with its name.
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
   readonly requestDuration: Histogram<'model' | 'source' | 'code'>;
   readonly queueWait: Histogram<'model'>;
   readonly batchRows: Histogram<'model'>;
@@ -42,103 +40,21 @@ export class GatewayMetrics {
   readonly poisonRows: Counter<'model' | 'code'>;
   readonly reloads: Counter<'model' | 'outcome'>;
 
-  constructor(readonly model: string, probe: MetricsProbe) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
-    this.requestDuration = new Histogram({
-      name: 'gateway_request_duration_seconds',
-      help: 'Time from accepting a prediction request to its answer',
-      labelNames: ['model', 'source', 'code'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.queueWait = new Histogram({
-      name: 'gateway_queue_wait_seconds',
-      help: 'Time a request waited in the queue before its first rows went to a worker',
-      labelNames: ['model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.batchRows = new Histogram({
-      name: 'gateway_batch_rows',
-      help: 'Rows per batch sent to a worker',
-      labelNames: ['model'],
-      buckets: ROW_BUCKETS,
-      registers,
-    });
-    this.batchDuration = new Histogram({
-      name: 'gateway_batch_duration_seconds',
-      help: 'Round trip of one batch through a worker',
-      labelNames: ['model', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.batchPredicted = new Histogram({
-      name: 'gateway_batch_predicted_seconds',
-      help: 'Round trip of one batch as predicted by the learned cost model at dispatch (compare with gateway_batch_duration_seconds)',
-      labelNames: ['model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.predictionsTotal = new Counter({ name: 'gateway_predictions_total', help: 'Rows predicted, by the model version that answered', labelNames: ['model', 'version'], registers });
-    this.batchRetries = new Counter({ name: 'gateway_batch_retried_rows_total', help: 'Rows of failed batches run again (split in halves), by why the batch failed', labelNames: ['model', 'reason'], registers });
-    this.poisonRows = new Counter({ name: 'gateway_poison_rows_total', help: 'Rows refused because on their own they fail, crash or hang the model', labelNames: ['model', 'code'], registers });
-    this.reloads = new Counter({ name: 'gateway_model_reloads_total', help: 'Model reloads, by outcome (ok, or failed with the old version still serving)', labelNames: ['model', 'outcome'], registers });
-    this.rowsTotal = new Counter({ name: 'gateway_rows_total', help: 'Rows accepted for prediction', labelNames: ['model', 'source'], registers });
-    this.expiredTotal = new Counter({ name: 'gateway_expired_requests_total', help: 'Requests whose deadline passed before they reached the model', labelNames: ['model'], registers });
-    this.shedTotal = new Counter({ name: 'gateway_shed_requests_total', help: 'Requests refused at admission', labelNames: ['model', 'reason'], registers });
-    this.workerRestarts = new Counter({ name: 'gateway_worker_restarts_total', help: 'Python workers restarted after they exited', labelNames: ['model'], registers });
-    new Gauge({
-      name: 'gateway_queue_depth_rows',
-      help: 'Rows waiting for a worker',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.set({ model }, probe.queuedRows());
-      },
-    });
-    new Gauge({
-      name: 'gateway_batches_in_flight',
-      help: 'Batches sent to workers and not yet answered',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.set({ model }, probe.inFlightBatches());
-      },
-    });
-    new Gauge({
-      name: 'gateway_workers_ready',
-      help: 'Python workers ready for batches',
-      labelNames: ['model'],
-      registers,
-      collect() {
-        this.set({ model }, probe.readyWorkers());
-      },
-    });
-    const batching = probe.batching?.bind(probe);
-    if (batching) {
-      const gauge = (name: string, help: string, read: (b: BatchingProbe) => number | undefined): void => {
-        new Gauge({
-          name,
-          help,
-          labelNames: ['model'],
-          registers,
-          collect() {
-            const value = read(batching());
-            if (value === undefined) this.reset();
-            else this.set({ model }, value);
-          },
-        });
-      };
-      gauge('gateway_batch_rows_cap', 'Most rows the next batch may hold (max batch rows, lowered to fit the latency objective, never below the rows that amortise the fixed cost)', (b) => b.batchCap);
-      gauge('gateway_latency_objective_seconds', 'The latency objective admission and batch sizing aim for', (b) => (b.latencySloMs === undefined ? undefined : b.latencySloMs / 1000));
-      gauge('gateway_latency_objective_feasible', 'Whether the learned cost lets a one-row batch meet the latency objective (0: batching for throughput, the objective only bounds queueing)', (b) =>
-        b.objectiveFeasible === undefined ? undefined : Number(b.objectiveFeasible),
-      );
-      gauge('gateway_batch_cost_fixed_seconds', 'Learned fixed cost of one batch (cost = fixed + per_row x rows)', (b) => (b.fixedMs === undefined ? undefined : b.fixedMs / 1000));
-      gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));
-    }
-    // Initialise zero-valued series so dashboards see them before the first event.
+  constructor(readonly model: string, families: MetricFamilies) {
+    this.requestDuration = families.requestDuration;
+    this.queueWait = families.queueWait;
+    this.batchRows = families.batchRows;
+    this.batchDuration = families.batchDuration;
+    this.rowsTotal = families.rowsTotal;
+    this.expiredTotal = families.expiredTotal;
+    this.shedTotal = families.shedTotal;
+    this.workerRestarts = families.workerRestarts;
+    this.batchPredicted = families.batchPredicted;
+    this.predictionsTotal = families.predictionsTotal;
+    this.batchRetries = families.batchRetries;
+    this.poisonRows = families.poisonRows;
+    this.reloads = families.reloads;
+    // Zero-valued series, so dashboards see them before the first event.
     this.workerRestarts.inc({ model }, 0);
     this.expiredTotal.inc({ model }, 0);
   }

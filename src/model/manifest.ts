@@ -2,48 +2,88 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
-import { formatIssues } from '../config/format-issues.js';
+import { formatIssues } from '../format-issues.js';
 
 /** Manifest file name inside a model directory. */
 export const MANIFEST_FILE = 'model.json';
 
-/** The subset of JSON Schema a model may use to describe one field. */
-const fieldSchema = z
+const scalarShape = {
+  type: z.enum(['integer', 'number', 'string', 'boolean']),
+  description: z.string().optional(),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  exclusiveMinimum: z.number().optional(),
+  exclusiveMaximum: z.number().optional(),
+  minLength: z.int().nonnegative().optional(),
+  maxLength: z.int().nonnegative().optional(),
+  pattern: z.string().optional(),
+  enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+  nullable: z.boolean().optional(),
+};
+
+interface ScalarLike {
+  readonly type: 'integer' | 'number' | 'string' | 'boolean';
+  readonly minimum?: number | undefined;
+  readonly maximum?: number | undefined;
+  readonly exclusiveMinimum?: number | undefined;
+  readonly exclusiveMaximum?: number | undefined;
+  readonly minLength?: number | undefined;
+  readonly maxLength?: number | undefined;
+  readonly pattern?: string | undefined;
+}
+
+function refineScalar(field: ScalarLike, ctx: z.RefinementCtx): void {
+  const numeric = field.type === 'integer' || field.type === 'number';
+  for (const key of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'] as const) {
+    if (field[key] !== undefined && !numeric) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `only applies to numbers, not ${field.type}` });
+    }
+  }
+  for (const key of ['minLength', 'maxLength', 'pattern'] as const) {
+    if (field[key] !== undefined && field.type !== 'string') {
+      ctx.addIssue({ code: 'custom', path: [key], message: `only applies to strings, not ${field.type}` });
+    }
+  }
+  if (field.pattern !== undefined) {
+    try {
+      new RegExp(field.pattern, 'u');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${String(error)}` });
+    }
+  }
+}
+
+/** The subset of JSON Schema a model may use to describe one scalar field. */
+const scalarFieldSchema = z.strictObject(scalarShape).superRefine(refineScalar);
+
+/** An item of an array field: a scalar, never null (a tensor has no holes). */
+const itemSchema = z.strictObject({ ...scalarShape, nullable: z.literal(false).optional() }).superRefine(refineScalar);
+
+/**
+ * A fixed- or bounded-length list of scalars, e.g. an image's 64 pixels:
+ * `{"type": "array", "items": {"type": "number"}, "minItems": 64, "maxItems": 64}`.
+ */
+const arrayFieldSchema = z
   .strictObject({
-    type: z.enum(['integer', 'number', 'string', 'boolean']),
+    type: z.literal('array'),
+    items: itemSchema,
     description: z.string().optional(),
-    minimum: z.number().optional(),
-    maximum: z.number().optional(),
-    exclusiveMinimum: z.number().optional(),
-    exclusiveMaximum: z.number().optional(),
-    minLength: z.int().nonnegative().optional(),
-    maxLength: z.int().nonnegative().optional(),
-    pattern: z.string().optional(),
-    enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    minItems: z.int().nonnegative().optional(),
+    maxItems: z.int().nonnegative().optional(),
     nullable: z.boolean().optional(),
   })
   .superRefine((field, ctx) => {
-    const numeric = field.type === 'integer' || field.type === 'number';
-    for (const key of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'] as const) {
-      if (field[key] !== undefined && !numeric) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `only applies to numbers, not ${field.type}` });
-      }
-    }
-    for (const key of ['minLength', 'maxLength', 'pattern'] as const) {
-      if (field[key] !== undefined && field.type !== 'string') {
-        ctx.addIssue({ code: 'custom', path: [key], message: `only applies to strings, not ${field.type}` });
-      }
-    }
-    if (field.pattern !== undefined) {
-      try {
-        new RegExp(field.pattern, 'u');
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${String(error)}` });
-      }
+    if (field.minItems !== undefined && field.maxItems !== undefined && field.minItems > field.maxItems) {
+      ctx.addIssue({ code: 'custom', path: ['minItems'], message: `must not exceed maxItems (${field.maxItems})` });
     }
   });
 
-export type FieldSchema = z.infer<typeof fieldSchema>;
+// Chosen by `type`, so a bad scalar field is reported as such (not as "not an array").
+const fieldSchema = z.discriminatedUnion('type', [arrayFieldSchema, scalarFieldSchema]);
+
+export type ScalarFieldSchema = z.infer<typeof scalarFieldSchema>;
+export type ArrayFieldSchema = z.infer<typeof arrayFieldSchema>;
+export type FieldSchema = ScalarFieldSchema | ArrayFieldSchema;
 
 const objectSchema = z
   .strictObject({
@@ -65,10 +105,16 @@ const objectSchema = z
 
 export type ObjectSchema = z.infer<typeof objectSchema>;
 
+/** The kinds of model backend; each is one folder under `src/backends/`. */
+export const RUNTIMES = ['python'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
 const manifestSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
   version: z.string().min(1),
   description: z.string().default(''),
+  /** Which backend runs the model. */
+  runtime: z.enum(RUNTIMES).default('python'),
   /** Python module in the model directory with `predict(rows)` and an optional `load(model_dir)`. */
   handler: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name'),
   /** pip requirements file, relative to the model directory. */
@@ -88,6 +134,8 @@ const manifestSchema = z.strictObject({
       latencySloMs: z.int().min(1).max(3_600_000).optional(),
       /** Longest an idle worker may hold a partial batch back while another batch runs. */
       maxBatchWaitMs: z.int().min(0).max(10_000).optional(),
+      /** Rows that may wait for this model's workers before new requests are refused. */
+      maxQueueRows: z.int().min(1).max(10_000_000).optional(),
     })
     .default({}),
   workers: z.int().min(1).max(64).optional(),

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatIssues } from '../config/format-issues.js';
+import { formatIssues } from '../format-issues.js';
 import { TooManyRowsError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Row } from '../model/row-schema.js';
 import { decodeBinary } from './binary-tensor.js';

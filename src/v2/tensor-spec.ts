@@ -32,7 +32,7 @@ const SCALAR_DATATYPES: Readonly<Record<ElementKind, Datatype>> = {
 };
 
 // Lists of numbers are images and feature vectors: FP32 is what numpy and the clients send for them.
-const LIST_DATATYPES: Readonly<Record<'integer' | 'number', Datatype>> = { integer: 'INT64', number: 'FP32' };
+const LIST_DATATYPES: Readonly<Record<ElementKind, Datatype>> = { integer: 'INT64', number: 'FP32', string: 'BYTES', boolean: 'BOOL' };
 
 function specOf(name: string, field: DeclaredField, required: boolean): TensorSpec {
   if (isArrayField(field)) {

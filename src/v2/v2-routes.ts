@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidJsonError, NotFoundError, NotReadyError, ValidationError } from '../errors.js';
-import { formatIssues } from '../config/format-issues.js';
+import { formatIssues } from '../format-issues.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
-import { parseRequestTimeout, REQUEST_TIMEOUT_HEADER, requestDeadline, requestTimeoutSchema } from '../http/request-timeout.js';
+import { REQUEST_TIMEOUT_HEADER, requestDeadline } from '../http/request-deadline.js';
 import { MODEL_VERSION_HEADER } from '../http/routes/predict.js';
 import { rowSchema as manifestRowSchema } from '../model/row-schema.js';
 import type { ObjectSchema } from '../model/manifest.js';
@@ -175,15 +175,13 @@ async function v2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<
 
   const infer = async (request: FastifyRequest, reply: FastifyReply) => {
     const model = resolve(request.params as ModelParams);
-    const timeout = parseRequestTimeout(request.headers[REQUEST_TIMEOUT_HEADER], options.maxTimeoutMs);
-    if ('error' in timeout) throw timeout.error;
+    const { timeoutMs, maxWaitMs } = requestDeadline(request.headers, options);
     const inferRequest = parseInferRequest(request.body as V2Body | undefined);
     const binary = (request.body as V2Body).binary;
     const rows = checkRows(decodeInputs(inferRequest, binary, { modelName: model.name, input: model.input, maxRows: options.maxRequestRows }), rowSchemaOf(model));
     const outputs = chooseOutputs(inferRequest, model.output, model.name);
     if (!model.ready) throw new NotReadyError(`model ${model.name} is not ready yet`);
 
-    const { timeoutMs, maxWaitMs } = requestDeadline(timeout.value, options.defaultTimeoutMs);
     const { results, modelVersion } = await model.predict(rows, { timeoutMs, maxWaitMs, source: 'v2', requestId: request.id });
     const version = modelVersion ?? model.version;
     const encoded = encodeOutputs(results, outputs, {
@@ -207,7 +205,12 @@ async function v2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<
       'With the binary tensor extension the body is the JSON request, then the tensors\' bytes, and Inference-Header-Content-Length gives the JSON\'s length. ' +
       'Rows are batched with /predict\'s rows by the same engine.',
     headers: z.looseObject({
-      [REQUEST_TIMEOUT_HEADER]: requestTimeoutSchema(options.maxTimeoutMs),
+      [REQUEST_TIMEOUT_HEADER]: z
+        .int()
+        .min(1)
+        .max(options.maxTimeoutMs)
+        .optional()
+        .describe('Deadline in milliseconds: rows not sent to the model by then are dropped and answered with 504. A caller that sets it is admitted up to it rather than up to the latency objective'),
       [REQUEST_ID_HEADER]: z.string().max(128).optional().describe('Correlation id; generated when absent, echoed in the response and as the response id when the request has none'),
       [INFERENCE_HEADER_CONTENT_LENGTH]: z.string().optional().describe('Binary tensor extension: length of the JSON part of the body'),
     }),

@@ -4,6 +4,8 @@ import { Pool } from 'undici';
 import { loadConfig } from '../../src/config/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
+import type { WorkerPool } from '../../src/backends/python/worker-pool.js';
+import type { ServedModel } from '../../src/registry/served-model.js';
 import { CENSUS_MODEL_DIR, CENSUS_PYTHON, ROOT } from './paths.js';
 
 export { CENSUS_PYTHON };
@@ -16,19 +18,27 @@ export interface TestGateway {
   readonly gateway: Gateway;
   readonly url: string;
   readonly http: Pool;
+  /** A served model (default: the default model); throws when it is not loaded. */
+  model(name?: string): ServedModel;
+  /** Process ids of a Python model's workers. */
+  pids(name?: string): number[];
   close(): Promise<void>;
 }
 
 /** A real gateway with real Python workers, listening on a free loopback port. */
 export async function startTestGateway(options: Record<string, unknown> = {}, logger?: Logger): Promise<TestGateway> {
-  const config = await loadConfig({ model: CENSUS_MODEL_DIR, workerPython: CENSUS_PYTHON, prepare: false, logLevel: process.env.TEST_LOG_LEVEL ?? 'fatal', ...options });
+  const defaults = 'modelRepository' in options ? {} : { model: CENSUS_MODEL_DIR };
+  const config = await loadConfig({ ...defaults, workerPython: CENSUS_PYTHON, prepare: false, host: '127.0.0.1', port: 0, logLevel: process.env.TEST_LOG_LEVEL ?? 'fatal', ...options });
   const gateway = await startGateway(config, logger ?? createLogger(config.logLevel, false));
-  const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = gateway.url!;
   const http = new Pool(url, { connections: 64, pipelining: 1 });
+  const model = (name?: string): ServedModel => gateway.registry.resolve(name);
   return {
     gateway,
     url,
     http,
+    model,
+    pids: (name) => (model(name).pool as WorkerPool).pids,
     async close() {
       await http.close();
       await gateway.close();

@@ -1,20 +1,24 @@
 import path from 'node:path';
-import { loadModelSpec } from '../../src/model/manifest.js';
-import { prepareModel } from '../../src/model/prepare-model.js';
+import { DEFAULT_MODEL_REPOSITORY } from '../../src/config/config.js';
+import { ModelRepository } from '../../src/model/model-repository.js';
+import { preparePythonModel } from '../../src/backends/python/prepare-python-model.js';
 import { createLogger } from '../../src/logger.js';
 import { CENSUS_MODEL_DIR, PYTHON_DIR } from './paths.js';
 
 /**
- * Once per run: the example model's virtualenv (with the test tools) and its
- * trained artifact, exactly as `npm start` would prepare them.
+ * Once per run: every example model's virtualenv and trained artifact,
+ * exactly as `npm start` would prepare them; the census-income one (which the
+ * test fixtures and pytest borrow) also gets the test tools.
  */
 export default async function setup(): Promise<void> {
   const logger = createLogger('info', false).child({ component: 'test-setup' });
-  await prepareModel({
-    spec: await loadModelSpec(CENSUS_MODEL_DIR),
-    python: process.env.GATEWAY_PYTHON ?? 'python3',
-    workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
-    extraRequirements: [path.join(PYTHON_DIR, 'requirements-dev.txt')],
-    logger,
-  });
+  for (const spec of await ModelRepository.directory(DEFAULT_MODEL_REPOSITORY).specs()) {
+    await preparePythonModel({
+      spec,
+      python: process.env.GATEWAY_PYTHON ?? 'python3',
+      workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
+      extraRequirements: spec.dir === CENSUS_MODEL_DIR ? [path.join(PYTHON_DIR, 'requirements-dev.txt')] : [],
+      logger: logger.child({ model: spec.manifest.name }),
+    });
+  }
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readAdult } from '../helpers/adult.js';
 import { errorOf, get, post, startTestGateway, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
-import { ROOT } from '../helpers/paths.js';
+import { CENSUS_MODEL_DIR, ROOT } from '../helpers/paths.js';
 
 const SLOW_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'slow');
 
@@ -69,7 +69,7 @@ describe('census-income cold: a burst right after start, and right after every w
   const burst = () => closedLoop(64, 4, (client, k) => post(gw.http, '/predict', rows[(client * 4 + k) % rows.length]));
 
   beforeAll(async () => {
-    gw = await startTestGateway({ workers: 2 });
+    gw = await startTestGateway({ model: CENSUS_MODEL_DIR, workers: 2 });
   });
   afterAll(async () => {
     await gw?.close();
@@ -80,12 +80,12 @@ describe('census-income cold: a burst right after start, and right after every w
   });
 
   it('refuses none of 64 concurrent clients once every worker has just been restarted', async () => {
-    const old = gw.gateway.pool.pids;
+    const old = gw.pids();
     for (const pid of old) process.kill(pid, 'SIGKILL');
     await vi.waitFor(
       () => {
-        expect(gw.gateway.pool.readyCount).toBe(2);
-        expect(gw.gateway.pool.pids.some((pid) => old.includes(pid))).toBe(false);
+        expect(gw.model().pool.readyCount).toBe(2);
+        expect(gw.pids().some((pid) => old.includes(pid))).toBe(false);
       },
       { timeout: 60_000, interval: 20 },
     );

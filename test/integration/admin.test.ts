@@ -79,7 +79,7 @@ describe('admin endpoints with a token', () => {
     const changed = await request(gw, 'PATCH', '/admin/config', auth, { maxBatchRows: 16, latencySloMs: 250, workers: 3 });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ model: 'toy', maxBatchRows: 16, latencySloMs: 250, workers: 3 });
-    await vi.waitFor(async () => expect(JSON.parse((await get(gw.http, '/health/ready')).text)).toMatchObject({ workersReady: 3, workers: 3 }), { timeout: 20_000, interval: 20 });
+    await vi.waitFor(async () => expect(JSON.parse((await get(gw.http, '/health/ready')).text)).toMatchObject({ models: { toy: { workersReady: 3, workers: 3 } } }), { timeout: 20_000, interval: 20 });
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_latency_objective_seconds\{model="toy"\} 0\.25$/m);
 
     const shrunk = await request(gw, 'PATCH', '/admin/config', auth, { workers: 1, latencySloMs: null });
@@ -114,7 +114,7 @@ describe('admin endpoints with a token', () => {
     expect(seen.filter((s) => s.status !== 200)).toEqual([]);
     expect(new Set(seen.map((s) => s.version))).toEqual(new Set(['0.1.0', '0.2.0']));
     expect(seen.slice(afterReload).every((s) => s.version === '0.2.0')).toBe(true);
-    expect(JSON.parse((await get(gw.http, '/health/ready')).text)).toMatchObject({ version: '0.2.0', workersReady: 2 });
+    expect(JSON.parse((await get(gw.http, '/health/ready')).text)).toMatchObject({ models: { toy: { version: '0.2.0', workersReady: 2 } } });
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_predictions_total\{model="toy",version="0\.2\.0"\} [1-9]/m);
   });
 

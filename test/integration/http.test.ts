@@ -137,13 +137,17 @@ describe('HTTP front door (census-income, real workers)', () => {
     it('GET /openapi.json documents /predict with the model fields', async () => {
       const response = await get(gw.http, '/openapi.json');
       expect(response.status).toBe(200);
-      const doc = JSON.parse(response.text) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      const doc = JSON.parse(response.text) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
       expect(doc.openapi).toBe('3.1.0');
       const predict = JSON.stringify(doc.paths['/predict']!.post);
-      for (const field of Object.keys(spec.manifest.input.properties)) expect(predict).toContain(`"${field}"`);
-      expect(predict).toContain('instances');
-      expect(predict).toContain('probability');
+      // The body and answer are the model's named components.
+      expect(predict).toContain('#/components/schemas/CensusIncomeRow');
+      expect(predict).toContain('#/components/schemas/CensusIncomeInstances');
+      expect(predict).toContain('#/components/schemas/CensusIncomePrediction');
       expect(predict).toContain('x-request-timeout');
+      const row = JSON.stringify(doc.components.schemas.CensusIncomeRow);
+      for (const field of Object.keys(spec.manifest.input.properties)) expect(row).toContain(`"${field}"`);
+      expect(JSON.stringify(doc.components.schemas.CensusIncomePrediction)).toContain('probability');
     });
 
     it('serves Swagger UI at /docs', async () => {
@@ -157,7 +161,11 @@ describe('HTTP front door (census-income, real workers)', () => {
       expect(JSON.parse((await get(gw.http, '/health/live')).text)).toEqual({ live: true });
       const ready = await get(gw.http, '/health/ready');
       expect(ready.status).toBe(200);
-      expect(JSON.parse(ready.text)).toEqual({ ready: true, workersReady: 1, workers: 1, version: '1.0.0' });
+      expect(JSON.parse(ready.text)).toEqual({
+        ready: true,
+        models: { 'census-income': { ready: true, workersReady: 1, workers: 1, version: '1.0.0' } },
+        frontDoors: { http: { ready: true } },
+      });
     });
 
     it('GET /metrics exports latency, queue time, batch rows, queue depth and worker restarts', async () => {

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/model/row-schema.js';
+import type { KafkaFrontDoor } from '../../src/kafka/kafka-front-door.js';
 import { readAdult } from '../helpers/adult.js';
+import { readDigits } from '../helpers/digits.js';
 import { get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
+import { CENSUS_MODEL_DIR, DIGITS_MODEL_DIR } from '../helpers/paths.js';
+import { TestRepository } from '../helpers/repository.js';
 import { countByKey, createTopics, headerOf, kafkaBrokers, produce, rowRecord, testTopics, TopicReader, until, type Record_ } from '../helpers/kafka.js';
 
 const ROWS = 10_000;
@@ -147,7 +151,7 @@ describe('Kafka front door backpressure', () => {
     const rows = adult.slice(0, 3000);
     let peak = 0;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, gateway.gateway.kafka?.inFlight ?? 0);
+      peak = Math.max(peak, (gateway.gateway.frontDoors.find((door) => door.name === 'kafka') as KafkaFrontDoor | undefined)?.inFlight ?? 0);
     }, 1);
     try {
       await produce(rows.map((row, i) => rowRecord(topics.input, `bp-${i}`, row)));
@@ -188,6 +192,48 @@ describe('Kafka front door and model errors', () => {
       await output.close();
       await dlq.close();
       await gateway.close();
+    }
+  });
+});
+
+describe('Kafka front door over a model repository', () => {
+  it('sends each record to the model its `model` header names (the default model without one), and dead-letters an unknown name with GW_ERR_MODEL_NOT_FOUND', async () => {
+    const topics = testTopics('models');
+    await createTopics([topics.input, topics.output, topics.dlq], 1);
+    const repository = new TestRepository({ 'census-income': { from: CENSUS_MODEL_DIR, copy: false }, digits: { from: DIGITS_MODEL_DIR, copy: false } });
+    const gateway = await startTestGateway({ modelRepository: repository.root, workers: 1, ...NO_SLO, kafkaBrokers: kafkaBrokers(), kafkaInputTopic: topics.input, kafkaOutputTopic: topics.output, kafkaDlqTopic: topics.dlq, kafkaGroupId: topics.group });
+    const output = new TopicReader(topics.output);
+    const dlq = new TopicReader(topics.dlq);
+    try {
+      const images = readDigits(20);
+      const [censusExpected, digitsExpected] = await Promise.all([
+        httpPredictions(gateway, adult.slice(0, 20)),
+        post(gateway.http, '/models/digits/predict', { instances: images.map((d) => d.row) }).then((r) => (r.body as { predictions: Result[] }).predictions),
+      ]);
+      const records = [
+        ...adult.slice(0, 20).map((row, i) => rowRecord(topics.input, `census-${i}`, row)),
+        ...images.map((d, i) => rowRecord(topics.input, `digits-${i}`, d.row, { model: 'digits' })),
+        rowRecord(topics.input, 'unknown', { x: 1 }, { model: 'nope' }),
+        rowRecord(topics.input, 'mismatch', adult[0]!, { model: 'digits' }),
+      ];
+      await produce(records, 100);
+      const results = await output.waitFor(40);
+      const byKey = new Map(results.map((r) => [r.key.toString(), JSON.parse(r.value.toString()) as Result]));
+      expect(adult.slice(0, 20).map((_, i) => byKey.get(`census-${i}`))).toEqual(censusExpected);
+      // Same digits as over HTTP; probabilities up to float rounding (a matrix product depends on the batch it ran in).
+      expect(images.map((_, i) => byKey.get(`digits-${i}`)?.digit)).toEqual(digitsExpected.map((p) => p.digit));
+      const letters = await dlq.waitFor(2);
+      const codes = Object.fromEntries(letters.map((l) => [l.key.toString(), headerOf(l, 'error-code')]));
+      expect(codes).toEqual({ unknown: 'GW_ERR_MODEL_NOT_FOUND', mismatch: 'GW_ERR_VALIDATION' });
+      expect(headerOf(letters.find((l) => l.key.toString() === 'unknown')!, 'error-message')).toMatch(/model "nope" is not loaded/);
+      const metrics = (await get(gateway.http, '/metrics')).text;
+      expect(metricValue(metrics, 'gateway_kafka_records_total', 'model="digits",outcome="ok"')).toBe(20);
+      expect(metricValue(metrics, 'gateway_kafka_records_total', 'model="unknown",outcome="dead_letter"')).toBe(1);
+    } finally {
+      await output.close();
+      await dlq.close();
+      await gateway.close();
+      repository.remove();
     }
   });
 });

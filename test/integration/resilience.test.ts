@@ -18,9 +18,9 @@ async function metric(gw: TestGateway, pattern: RegExp): Promise<number> {
  */
 async function sendWhileBusy(gw: TestGateway, rows: Record<string, unknown>[]): Promise<JsonResponse[]> {
   const blocker = post(gw.http, '/predict', { x: -1, mode: 'sleep', seconds: 1 });
-  await vi.waitFor(() => expect(gw.gateway.engine.inFlightBatches).toBe(1), { timeout: 10_000, interval: 5 });
+  await vi.waitFor(() => expect(gw.model().engine.inFlightBatches).toBe(1), { timeout: 10_000, interval: 5 });
   const answers = rows.map((row) => post(gw.http, '/predict', row));
-  await vi.waitFor(() => expect(gw.gateway.engine.queuedRows).toBe(rows.length), { timeout: 10_000, interval: 5 });
+  await vi.waitFor(() => expect(gw.model().engine.queuedRows).toBe(rows.length), { timeout: 10_000, interval: 5 });
   expect((await blocker).status).toBe(200);
   return Promise.all(answers);
 }
@@ -97,7 +97,7 @@ describe('hung batches', () => {
         expect(answer.status).toBe(200);
       }
     });
-    await vi.waitFor(() => expect(gw.gateway.pool.readyCount).toBe(2), { timeout: 20_000, interval: 20 });
+    await vi.waitFor(() => expect(gw.model().pool.readyCount).toBe(2), { timeout: 20_000, interval: 20 });
     expect((await post(gw.http, '/predict', { x: 4 })).body).toMatchObject({ y: 8 });
   });
 });
@@ -117,7 +117,7 @@ describe('worker crashes under load', () => {
     const answers = Array.from({ length: total }, (_, x) => post(gw.http, '/predict', { x, mode: 'sleep', seconds: 0.002 }));
     let kills = 0;
     const killer = setInterval(() => {
-      const pids = gw.gateway.pool.pids;
+      const pids = gw.pids();
       const pid = pids[Math.floor(Math.random() * pids.length)];
       if (pid === undefined) return;
       try {
@@ -153,12 +153,12 @@ describe('a model that crash-loops on start', () => {
 
   it('turns /health/ready false with the reason, refuses requests at once with 503 naming it, and recovers when the model can load again', async () => {
     writeFileSync(flag, '');
-    for (const pid of gw.gateway.pool.pids) process.kill(pid, 'SIGKILL');
+    for (const pid of gw.pids()) process.kill(pid, 'SIGKILL');
     await vi.waitFor(
       async () => {
         const ready = await get(gw.http, '/health/ready');
         expect(ready.status).toBe(503);
-        expect(JSON.parse(ready.text)).toMatchObject({ ready: false, workersReady: 0, reason: expect.stringMatching(/load refused/) });
+        expect(JSON.parse(ready.text)).toMatchObject({ ready: false, reason: expect.stringMatching(/^toy: .*load refused/), models: { toy: { ready: false, workersReady: 0, reason: expect.stringMatching(/load refused/) } } });
       },
       { timeout: 20_000, interval: 20 },
     );

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,6 +7,7 @@ import { WorkerStartError } from '../../src/errors.js';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
 import { BROKEN_MODEL_DIR, CENSUS_PYTHON, STUCK_MODEL_DIR, errorOf, get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
 
 
 /** Polls `/metrics` until the gateway has a batch at a worker: synchronisation on state, not on time. */
@@ -111,5 +113,24 @@ describe('a model that fails to load', () => {
     const error = await startGateway(config, createLogger('silent', false)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerStartError);
     expect((error as Error).message).toMatch(/did not report ready within 1000 ms/);
+  });
+});
+
+describe('a worker that speaks another protocol version', () => {
+  it('is refused at start, naming both versions, instead of having its frames misread', async () => {
+    const { PythonWorker } = await import('../../src/backends/python/python-worker.js');
+    const worker = new PythonWorker({
+      slot: 0,
+      python: CENSUS_PYTHON,
+      modelDir: TOY_MODEL_DIR,
+      pythonPath: path.join(ROOT, 'test', 'fixtures', 'other-protocol'),
+      startTimeoutMs: 30_000,
+      version: '0.1.0',
+      logger: pino({ level: 'silent' }),
+    });
+    const failure = await worker.started.then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkerStartError);
+    expect((failure as WorkerStartError).message).toMatch(/speaks protocol 99, this gateway 1/);
+    await worker.exited;
   });
 });

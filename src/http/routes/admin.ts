@@ -1,17 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Engine, EngineState } from '../../engine/engine.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
-import { formatIssues } from '../../config/format-issues.js';
-import type { LiveModel } from '../../serving/live-model.js';
+import { ValidationError } from '../../errors.js';
+import { formatIssues } from '../../format-issues.js';
+import type { ServedModel } from '../../registry/served-model.js';
 import { requireAdminToken } from '../admin-auth.js';
-import { errorBodySchema } from '../predict-schemas.js';
+import { errorBodySchema } from '../error-body.js';
+import type { PredictModels } from './predict.js';
 
 export interface AdminRouteOptions {
   readonly token: string;
-  readonly engine: Engine;
-  readonly model: LiveModel;
+  readonly models: PredictModels;
 }
 
 const int = (min: number, max: number) => z.int().min(min).max(max);
@@ -47,59 +46,79 @@ const stateSchema = z.object({
 });
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema };
+const nameParams = z.object({ name: z.string().describe('The model') });
 
 /**
  * Admin endpoints, registered only when a token is configured: read and tune
- * batching while serving, and reload the model without downtime.
+ * one model's batching while serving, and reload it without downtime.
+ * `/admin/config` is the default model's; `/admin/models/{name}/config` any model's.
  */
 export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
-  const { engine, model } = options;
-  const describe = () => describeState(engine.state, model);
+  const { models } = options;
   void app.register(async (admin) => {
     admin.addHook('onRequest', requireAdminToken(options.token));
     const typed = admin.withTypeProvider<ZodTypeProvider>();
     const security = [{ bearer: [] }];
-    typed.get('/admin/config', { schema: { summary: 'Batching settings, what the cost model learned, and the queue', security, response: { 200: stateSchema, ...errors } } }, async () => describe());
+    const tags = ['admin'];
+    const tune = (model: ServedModel, change: z.infer<typeof tuningSchema>, log: FastifyBaseLogger): z.infer<typeof stateSchema> => {
+      const { workers, latencySloMs, ...rest } = change;
+      model.engine.tune({ ...definedOnly(rest), ...(latencySloMs === undefined ? {} : { latencySloMs: latencySloMs ?? undefined }) });
+      if (workers !== undefined) model.resize(workers);
+      log.info({ model: model.name, change }, 'admin: settings changed');
+      return describeState(model);
+    };
+    const validatorCompiler = () => (body: unknown) => {
+      const parsed = tuningSchema.safeParse(body);
+      return parsed.success ? { value: parsed.data } : { error: new ValidationError(formatIssues(parsed.error.issues)) };
+    };
+    typed.get(
+      '/admin/config',
+      { schema: { summary: "The default model's batching settings, what its cost model learned, and its queue", operationId: 'getDefaultModelConfig', tags, security, response: { 200: stateSchema, ...errors } } },
+      async () => describeState(models.resolve(undefined)),
+    );
     typed.patch(
       '/admin/config',
       {
-        schema: { summary: 'Change batching, admission or worker count while serving', security, body: tuningSchema, response: { 200: stateSchema, ...errors } },
-        validatorCompiler: () => (body: unknown) => {
-          const parsed = tuningSchema.safeParse(body);
-          return parsed.success ? { value: parsed.data } : { error: new ValidationError(formatIssues(parsed.error.issues)) };
-        },
+        schema: { summary: "Change the default model's batching, admission or worker count while serving", operationId: 'tuneDefaultModel', tags, security, body: tuningSchema, response: { 200: stateSchema, ...errors } },
+        validatorCompiler,
       },
-      async (request) => {
-        const { workers, latencySloMs, ...rest } = request.body;
-        engine.tune({ ...definedOnly(rest), ...(latencySloMs === undefined ? {} : { latencySloMs: latencySloMs ?? undefined }) });
-        if (workers !== undefined) model.resize(workers);
-        request.log.info({ change: request.body }, 'admin: settings changed');
-        return describe();
+      async (request) => tune(models.resolve(undefined), request.body, request.log),
+    );
+    typed.get(
+      '/admin/models/:name/config',
+      { schema: { summary: "A model's batching settings, what its cost model learned, and its queue", operationId: 'getModelConfig', tags, security, params: nameParams, response: { 200: stateSchema, ...errors } } },
+      async (request) => describeState(models.resolve(request.params.name)),
+    );
+    typed.patch(
+      '/admin/models/:name/config',
+      {
+        schema: { summary: "Change a model's batching, admission or worker count while serving", operationId: 'tuneModel', tags, security, params: nameParams, body: tuningSchema, response: { 200: stateSchema, ...errors } },
+        validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validatorCompiler() : (value: unknown) => ({ value })),
       },
+      async (request) => tune(models.resolve(request.params.name), request.body, request.log),
     );
     typed.post(
       '/admin/models/:name/reload',
       {
         schema: {
           summary: 'Start workers on the model as it is now on disk, switch traffic once they are ready, drain the old ones',
+          operationId: 'reloadModel',
+          tags,
           security,
-          params: z.object({ name: z.string() }),
+          params: nameParams,
           response: { 200: z.object({ model: z.string(), previousVersion: z.string(), version: z.string(), durationMs: z.number() }), ...errors },
         },
       },
-      async (request) => {
-        const { name } = request.params;
-        if (name !== model.spec.manifest.name) throw new NotFoundError(`no model named "${name}" is served here (this gateway serves "${model.spec.manifest.name}")`);
-        return model.reload();
-      },
+      async (request) => models.resolve(request.params.name).reload(),
     );
   });
 }
 
-function describeState(state: EngineState, model: LiveModel): z.infer<typeof stateSchema> {
+function describeState(model: ServedModel): z.infer<typeof stateSchema> {
+  const state = model.engine.state;
   const { settings } = state;
   return {
-    model: model.spec.manifest.name,
+    model: model.name,
     version: model.version,
     workers: model.pool.size,
     workersReady: model.pool.readyCount,

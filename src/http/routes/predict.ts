@@ -1,69 +1,119 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Engine } from '../../engine/engine.js';
+import type { Manifest } from '../../model/manifest.js';
 import type { Row } from '../../model/row-schema.js';
-import { errorBodySchema, type PredictSchemas } from '../predict-schemas.js';
+import { modelSchemas } from '../../registry/model-schemas.js';
+import type { ServedModel } from '../../registry/served-model.js';
+import { errorBodySchema } from '../error-body.js';
+import { RESPONSE_HEADERS_KEY, type SchemaRegistry } from '../openapi.js';
+import { predictHeaders, predictSchemas, type PredictSchemas } from '../predict-schemas.js';
+import { requestDeadline, type DeadlineLimits } from '../request-deadline.js';
 
 /** Which model version answered (it changes when the model is reloaded). */
 export const MODEL_VERSION_HEADER = 'x-model-version';
 
-export interface PredictRouteOptions {
-  readonly engine: Engine;
-  readonly schemas: PredictSchemas;
-  readonly defaultTimeoutMs: number;
-  readonly modelName: string;
-  readonly modelVersion: string;
+/** The models as the predict routes see them: looked up for every request. */
+export interface PredictModels {
+  /** The named model, or the default one; throws `ModelNotFoundError` when it is not loaded. */
+  resolve(name: string | undefined): ServedModel;
 }
 
-/** `POST /predict`: one row → one result; `{"instances": [...]}` → `{"predictions": [...]}`. */
-export function predictRoute(app: FastifyInstance, options: PredictRouteOptions): void {
-  const { engine, schemas, defaultTimeoutMs } = options;
-  app.withTypeProvider<ZodTypeProvider>().route({
-    method: 'POST',
-    url: '/predict',
-    schema: {
-      summary: `Predict with ${options.modelName} ${options.modelVersion}`,
-      description: 'Send one row as a JSON object, or several as {"instances": [...]}. Rows are batched with other requests\' rows; each caller gets exactly its own results, in order.',
-      headers: schemas.headers,
-      body: schemas.body,
-      response: {
-        200: schemas.response,
-        400: errorBodySchema.describe('Invalid input: issues name each field and why'),
-        413: errorBodySchema.describe('Body or row count over the limit'),
-        415: errorBodySchema.describe('Content-type is not application/json'),
-        500: errorBodySchema.describe('The model failed on this input'),
-        503: errorBodySchema.describe('Overloaded or not ready: retry after Retry-After seconds'),
-        504: errorBodySchema.describe('Deadline (x-request-timeout) passed before the rows reached the model'),
-      },
-    },
-    // Validation by the model's own zod schemas (built once from the manifest);
-    // the documented union above would give worse messages for the same check.
-    validatorCompiler: ({ httpPart }) => {
-      if (httpPart === 'body') return (body: unknown) => schemas.validateBody(body);
-      if (httpPart === 'headers') {
-        return (headers: unknown) => {
-          const checked = schemas.validateTimeout((headers as Record<string, unknown>)['x-request-timeout']);
-          return 'error' in checked ? checked : {};
-        };
-      }
-      return () => ({});
-    },
-    // Results come from the model as-is; JSON.stringify is the fastest safe serializer for them.
-    serializerCompiler: () => (data) => JSON.stringify(data),
-    handler: async (request, reply) => {
-      const header = request.headers['x-request-timeout'];
-      const timeoutMs = header === undefined ? defaultTimeoutMs : Number(header);
-      const body = request.body as Row | { instances: Row[] };
-      const batch = isBatch(body);
-      // A caller that sets its own deadline will wait that long: it is admitted up to it, not up to the latency objective.
-      const maxWaitMs = header === undefined ? undefined : timeoutMs;
-      const { results, modelVersion } = await engine.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs });
-      if (modelVersion !== undefined) reply.header(MODEL_VERSION_HEADER, modelVersion);
-      return batch ? { predictions: results } : results[0];
-    },
-  });
+export interface PredictRouteOptions extends DeadlineLimits {
+  readonly models: PredictModels;
+  /** The models to document (their manifests at start-up), each under `/models/{name}/predict` with its own schemas and tag. */
+  readonly documented: readonly Manifest[];
+  readonly defaultModel: string;
+  readonly maxRequestRows: number;
+  readonly components: SchemaRegistry;
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: errorBodySchema } } });
+
+const ERROR_RESPONSES = {
+  400: errorResponse('Invalid input: issues name each field and why'),
+  404: errorResponse('No such model is loaded (GW_ERR_MODEL_NOT_FOUND)'),
+  413: errorResponse('Body or row count over the limit'),
+  415: errorResponse('Content-type is not application/json'),
+  500: errorResponse('The model failed on this input'),
+  503: errorResponse('Overloaded, not ready or shutting down: retry after Retry-After seconds'),
+  504: errorResponse('Deadline (x-request-timeout) passed before the rows reached the model'),
+};
+
+/**
+ * `POST /predict` (the default model), `POST /models/{name}/predict` (any
+ * loaded model): one row → one result; `{"instances": [...]}` →
+ * `{"predictions": [...]}`. Each documented model gets its own path, tag,
+ * operationId and named schemas; a model loaded later is served by the same
+ * path pattern. The model is looked up per request, and its body validated
+ * with its own schemas, so a reloaded or newly loaded model is served at once.
+ */
+export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions): void {
+  const cache = new WeakMap<ServedModel, PredictSchemas>();
+  const limits = { maxRequestRows: options.maxRequestRows };
+  const schemasOf = (model: ServedModel): PredictSchemas => {
+    let schemas = cache.get(model);
+    if (schemas === undefined) {
+      schemas = predictSchemas(model.schemas, limits);
+      cache.set(model, schemas);
+    }
+    return schemas;
+  };
+  const headers = predictHeaders(options.maxTimeoutMs);
+
+  const serve = async (name: string | undefined, request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const model = options.models.resolve(name);
+    const checked = schemasOf(model).validateBody(request.body);
+    if ('error' in checked) throw checked.error;
+    const { timeoutMs, maxWaitMs } = requestDeadline(request.headers, options);
+    const body = checked.value;
+    const batch = isBatch(body);
+    const { results, modelVersion } = await model.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs });
+    if (modelVersion !== undefined) reply.header(MODEL_VERSION_HEADER, modelVersion);
+    return batch ? { predictions: results } : results[0];
+  };
+
+  const documented = new Map(options.documented.map((model) => [model.name, { model, schemas: predictSchemas(modelSchemas(model), limits, { registry: options.components, prefix: componentPrefix(model.name) }) }]));
+  const route = (url: string, operationId: string, name: string | undefined, doc: { model: Manifest; schemas: PredictSchemas } | undefined): void => {
+    app.withTypeProvider<ZodTypeProvider>().route({
+      method: 'POST',
+      url,
+      schema: doc
+        ? {
+            summary: `Predict with ${doc.model.name}${name === undefined ? ' (the default model)' : ''}`,
+            description: `${doc.model.description}\n\nSend one row as a JSON object, or several as {"instances": [...]}. Rows are batched with other requests' rows; each caller gets exactly its own results, in order.`,
+            operationId,
+            tags: [doc.model.name],
+            headers,
+            body: doc.schemas.body,
+            response: { 200: doc.schemas.response, ...ERROR_RESPONSES },
+            [RESPONSE_HEADERS_KEY]: { 200: [MODEL_VERSION_HEADER] },
+          }
+        : { hide: true },
+      // Validation by the served model's own schemas, in the handler; the documented union would give worse messages for the same check.
+      validatorCompiler: () => () => ({}),
+      // Results come from the model as-is; JSON.stringify is the fastest safe serializer for them.
+      serializerCompiler: () => (data) => JSON.stringify(data),
+      handler: (request, reply) => serve(name ?? (request.params as { name?: string }).name, request, reply),
+    });
+  };
+
+  route('/predict', 'predict', undefined, documented.get(options.defaultModel));
+  for (const [name, doc] of documented) route(`/models/${name}/predict`, `predict${componentPrefix(name)}`, name, doc);
+  // Models loaded after start-up (and unknown names, answered 404).
+  route('/models/:name/predict', 'predictModel', undefined, undefined);
+}
+
+/** `census-income` → `CensusIncome`: the model's prefix in component names and operationIds. */
+function componentPrefix(name: string): string {
+  const pascal = name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== '')
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+  return /^[0-9]/.test(pascal) ? `Model${pascal}` : pascal;
 }
 
 function isBatch(body: Row | { instances: Row[] }): body is { instances: Row[] } {
   return Array.isArray((body as { instances?: unknown }).instances);
 }
+

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_BATCH_ROWS, DEFAULT_WORKERS, loadConfig, readOptions } from '../../../src/config/config.js';
+import { DEFAULT_MAX_BATCH_ROWS, DEFAULT_MODEL_REPOSITORY, DEFAULT_WORKERS, loadConfig, readOptions } from '../../../src/config/config.js';
 import { ConfigError, ManifestError } from '../../../src/errors.js';
-import { CENSUS_MODEL_DIR } from '../../helpers/paths.js';
+import { CENSUS_MODEL_DIR, ROOT } from '../../helpers/paths.js';
+import path from 'node:path';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 
 const configFrom = async (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig(readOptions(argv, env).values);
 
@@ -16,27 +19,33 @@ describe('config', () => {
     const config = await configFrom([]);
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
-    expect(config.workers).toBe(DEFAULT_WORKERS);
-    expect(config.maxBatchRows).toBe(DEFAULT_MAX_BATCH_ROWS);
-    expect(config.model.dir).toBe(CENSUS_MODEL_DIR);
-    expect(config.model.manifest.name).toBe('census-income');
+    // npm start serves the repository models/, the default model first in sorted order.
+    expect(config.repository.root).toBe(DEFAULT_MODEL_REPOSITORY);
+    expect(config.models.map((m) => m.spec.manifest.name)).toEqual(['census-income', 'digits']);
+    expect(config.defaultModel).toBe('census-income');
+    const census = config.models[0]!;
+    expect(census.workers).toBe(DEFAULT_WORKERS);
+    expect(census.maxBatchRows).toBe(DEFAULT_MAX_BATCH_ROWS);
+    expect(census.spec.dir).toBe(CENSUS_MODEL_DIR);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(census)).toBe(true);
   });
 
   it('reads flags over environment over defaults', async () => {
     const config = await configFrom(['--workers', '3', '--max-batch-rows', '64'], { GATEWAY_WORKERS: '5', PORT: '9000', HOST: '0.0.0.0' });
-    expect(config.workers).toBe(3);
-    expect(config.maxBatchRows).toBe(64);
+    for (const model of config.models) expect(model).toMatchObject({ workers: 3, maxBatchRows: 64 });
     expect(config.port).toBe(9000);
     expect(config.host).toBe('0.0.0.0');
   });
 
   it('takes batching settings from the manifest unless a flag or the environment says otherwise', async () => {
-    const fromManifest = await configFrom([]);
-    expect(fromManifest).toMatchObject({ latencySloMs: 100, maxBatchWaitMs: 20, shutdownGraceMs: 30_000, batchTimeoutFloorMs: 10_000, watchModel: false });
+    const fromManifest = await configFrom(['--model', CENSUS_MODEL_DIR]);
+    expect(fromManifest.models[0]).toMatchObject({ latencySloMs: 100, maxBatchWaitMs: 20 });
+    expect(fromManifest).toMatchObject({ shutdownGraceMs: 30_000, batchTimeoutFloorMs: 10_000, watchModel: false });
     expect(fromManifest.adminToken).toBeUndefined();
-    const overridden = await configFrom(['--latency-slo-ms', '250', '--watch-model'], { GATEWAY_MAX_BATCH_WAIT_MS: '0' });
-    expect(overridden).toMatchObject({ latencySloMs: 250, maxBatchWaitMs: 0, watchModel: true });
+    const overridden = await configFrom(['--model', CENSUS_MODEL_DIR, '--latency-slo-ms', '250', '--watch-model'], { GATEWAY_MAX_BATCH_WAIT_MS: '0' });
+    expect(overridden.models[0]).toMatchObject({ latencySloMs: 250, maxBatchWaitMs: 0 });
+    expect(overridden.watchModel).toBe(true);
   });
 
   it('refuses an admin token too short to be a secret, without echoing it', async () => {
@@ -68,5 +77,44 @@ describe('config', () => {
 
   it('reports a directory without a manifest as ManifestError', async () => {
     await expect(configFrom(['--model', '/nonexistent/model'])).rejects.toBeInstanceOf(ManifestError);
+  });
+
+  it('serves one directory with --model, the repository with --model-repository, and refuses both at once', async () => {
+    const one = await configFrom(['--model', CENSUS_MODEL_DIR]);
+    expect(one.models.map((m) => m.spec.manifest.name)).toEqual(['census-income']);
+    expect(one.defaultModel).toBe('census-income');
+    const all = await configFrom([], { GATEWAY_MODEL_REPOSITORY: path.join(ROOT, 'models') });
+    expect(all.models).toHaveLength(2);
+    const error = await configError(['--model', CENSUS_MODEL_DIR, '--model-repository', 'models']);
+    expect(error.issues[0]!.field).toMatch(/^modelRepository/);
+  });
+
+  it('takes the default model from --default-model, and refuses one that is not served', async () => {
+    expect((await configFrom(['--default-model', 'digits'])).defaultModel).toBe('digits');
+    const error = await configError(['--default-model', 'nope']);
+    expect(error.issues[0]!.field).toMatch(/^defaultModel \(--default-model/);
+  });
+
+  it('settles each model from its own manifest', async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'gw-repo-'));
+    for (const [name, batching, workers] of [['a', { maxBatchRows: 8, maxQueueRows: 100 }, 1], ['b', {}, 3]] as const) {
+      cpSync(path.join(ROOT, 'test', 'fixtures', 'models', 'toy'), path.join(repo, name), { recursive: true });
+      const file = path.join(repo, name, 'model.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), name, batching, workers }));
+    }
+    const config = await configFrom(['--model-repository', repo, '--max-request-rows', '50']);
+    expect(config.models.map(({ spec, workers, maxBatchRows, maxQueueRows }) => ({ name: spec.manifest.name, workers, maxBatchRows, maxQueueRows }))).toEqual([
+      { name: 'a', workers: 1, maxBatchRows: 8, maxQueueRows: 100 },
+      { name: 'b', workers: 3, maxBatchRows: DEFAULT_MAX_BATCH_ROWS, maxQueueRows: 65_536 },
+    ]);
+    // A model whose own queue could never admit the largest request is refused by name.
+    const error = await configError(['--model-repository', repo, '--max-request-rows', '200']);
+    expect(error.issues[0]).toMatchObject({ field: 'a: maxQueueRows' });
+  });
+
+  it('refuses a repository directory whose manifest names another model', async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'gw-repo-'));
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'models', 'toy'), path.join(repo, 'other'), { recursive: true });
+    await expect(configFrom(['--model-repository', repo])).rejects.toThrow(/names the model "toy", but its directory is "other"/);
   });
 });

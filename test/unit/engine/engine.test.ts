@@ -103,7 +103,7 @@ describe('Engine admission', () => {
     // 30 rows queued need two batches of 23 behind the running one: 12.5 + 25 ms of queueing leaves no room for a 25 ms batch in 50 ms.
     const refused = await engine.submit(Array.from({ length: 10 }, () => ({})), opts).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OverloadedError);
-    expect(refused).toMatchObject({ statusCode: 503, retryAfterSeconds: 1, objectiveMs: 50 });
+    expect(refused).toMatchObject({ code: 'GW_ERR_OVERLOADED', retriable: true, retryAfterSeconds: 1, objectiveMs: 50 });
     // One more row still fits: it rides the next batch, which runs anyway.
     expect(engine.queuedRows).toBe(20);
     void engine.submit([{}], opts);

@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { ModelError, QueueFullError, WorkerExitedError, type GatewayError } from '../../../src/errors.js';
-import { EngineSubmitter, type KafkaEngine } from '../../../src/kafka/engine-submitter.js';
+import { z } from 'zod';
+import { ModelError, ModelNotFoundError, QueueFullError, WorkerExitedError, type GatewayError } from '../../../src/errors.js';
+import { EngineSubmitter, type KafkaModel, type KafkaModels } from '../../../src/kafka/engine-submitter.js';
 import type { Result, Row } from '../../../src/model/row-schema.js';
 import { flush } from '../../helpers/flush.js';
 
-/** An engine that admits up to `capacity` rows at once and answers when told. */
-class FakeEngine implements KafkaEngine {
+/** A model whose engine admits up to `capacity` rows at once and answers when told; it is also the registry, serving only itself as `fake`. */
+class FakeEngine implements KafkaModel, KafkaModels {
+  readonly name = 'fake';
+  readonly schemas = { row: z.object({}) };
   readonly admitted: { row: Row; resolve: (r: Result[]) => void; reject: (e: Error) => void }[] = [];
   submits = 0;
   refusals = 0;
   fail: ((row: Row) => GatewayError | undefined) | undefined;
   constructor(public capacity: number) {}
 
-  submit(rows: readonly Row[]): Promise<Result[]> {
+  resolve(name: string | undefined): KafkaModel {
+    if (name !== undefined && name !== 'fake') throw new ModelNotFoundError(name);
+    return this;
+  }
+
+  predict(rows: readonly Row[]): Promise<{ results: Result[] }> {
     this.submits++;
     if (this.admitted.length >= this.capacity) {
       this.refusals++;
@@ -25,7 +33,7 @@ class FakeEngine implements KafkaEngine {
         reject(failure);
         return;
       }
-      this.admitted.push({ row, resolve, reject });
+      this.admitted.push({ row, resolve: (results) => resolve({ results }), reject });
     });
   }
 
@@ -88,5 +96,17 @@ describe('EngineSubmitter', () => {
     const crashed = await submitter.predict({ i: 'crash' });
     expect(crashed).toBeInstanceOf(WorkerExitedError);
     expect(crashes).toBe(3);
+  });
+
+  it('answers a row for a model that is not loaded with GW_ERR_MODEL_NOT_FOUND, without blocking the others', async () => {
+    const engine = new FakeEngine(10);
+    const submitter = new EngineSubmitter(engine, { timeoutMs: 1000, onBlocked: () => {} });
+    const unknown = submitter.predict({ i: 1 }, 'nope');
+    const known = submitter.predict({ i: 2 }, 'fake');
+    const outcome = await unknown;
+    expect(outcome).toBeInstanceOf(ModelNotFoundError);
+    expect((outcome as ModelNotFoundError).code).toBe('GW_ERR_MODEL_NOT_FOUND');
+    engine.finish();
+    expect(await known).toEqual({ echo: 2 });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EmptyRecordError, InvalidJsonError, ModelError, ValidationError } from '../../../src/errors.js';
-import { deadLetterRecord, decodeRow, resultRecord, type InputRecord } from '../../../src/kafka/record-codec.js';
+import { deadLetterRecord, decodeRow, modelOf, resultRecord, type InputRecord } from '../../../src/kafka/record-codec.js';
 
 const schema = z.strictObject({ age: z.int().gte(0) });
 
@@ -67,9 +67,18 @@ describe('deadLetterRecord', () => {
       'reply-to': 'mine',
       'error-code': 'GW_ERR_MODEL',
       'error-message': 'boom',
+      'error-retriable': 'false',
       'source-topic': 'in',
       'source-partition': '2',
       'source-offset': '41',
     });
+  });
+});
+
+describe('modelOf', () => {
+  it('reads the model header; no header or an empty one means the default model', () => {
+    expect(modelOf(input({}, { model: 'digits' }))).toBe('digits');
+    expect(modelOf(input({}, {}))).toBeUndefined();
+    expect(modelOf(input({}, { model: '' }))).toBeUndefined();
   });
 });

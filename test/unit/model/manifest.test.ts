@@ -46,4 +46,24 @@ describe('loadModelSpec', () => {
     const error = await manifestError('{ not json');
     expect(error.message).toMatch(/not valid JSON/);
   });
+
+  it('defaults the runtime to python and refuses one it does not know', async () => {
+    expect((await loadModelSpec(modelDir(valid))).manifest.runtime).toBe('python');
+    const error = await manifestError({ ...valid, runtime: 'onnx' });
+    expect(error.message).toMatch(/runtime: must be one of "python"/);
+  });
+
+  it('accepts an array-of-scalars field with item constraints and a length', async () => {
+    const pixels = { type: 'array', items: { type: 'number', minimum: 0, maximum: 16 }, minItems: 64, maxItems: 64 };
+    const spec = await loadModelSpec(modelDir({ ...valid, input: { type: 'object', properties: { pixels }, required: ['pixels'] } }));
+    expect(spec.manifest.input.properties.pixels).toEqual(pixels);
+  });
+
+  it('refuses nested arrays, nullable items and minItems above maxItems, by field', async () => {
+    const field = (f: unknown) => ({ ...valid, input: { type: 'object', properties: { a: f } } });
+    expect((await manifestError(field({ type: 'array', items: { type: 'array', items: { type: 'number' } } }))).message).toMatch(/input\.properties\.a\.items\.type/);
+    expect((await manifestError(field({ type: 'array', items: { type: 'number', nullable: true } }))).message).toMatch(/input\.properties\.a\.items\.nullable/);
+    expect((await manifestError(field({ type: 'array', items: { type: 'string', minimum: 0 } }))).message).toMatch(/input\.properties\.a\.items\.minimum: only applies to numbers/);
+    expect((await manifestError(field({ type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 2 }))).message).toMatch(/input\.properties\.a\.minItems: must not exceed maxItems/);
+  });
 });

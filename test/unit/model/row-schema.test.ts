@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssues } from '../../../src/config/format-issues.js';
+import { formatIssues } from '../../../src/format-issues.js';
 import { loadModelSpec } from '../../../src/model/manifest.js';
 import { rowSchema } from '../../../src/model/row-schema.js';
+import type { ObjectSchema } from '../../../src/model/manifest.js';
+import { z } from 'zod';
 import { CENSUS_MODEL_DIR } from '../../helpers/paths.js';
 
 const spec = await loadModelSpec(CENSUS_MODEL_DIR);
@@ -39,5 +41,48 @@ describe('rowSchema (census-income manifest)', () => {
 
   it('refuses empty strings', () => {
     expect(issues({ ...example, sex: '' })).toEqual([{ field: 'sex', reason: 'must be at least 1 characters long' }]);
+  });
+});
+
+describe('rowSchema (an array-of-scalars field, as the digits model declares)', () => {
+  const declaration: ObjectSchema = {
+    type: 'object',
+    properties: { pixels: { type: 'array', items: { type: 'number', minimum: 0, maximum: 16 }, minItems: 64, maxItems: 64 } },
+    required: ['pixels'],
+  };
+  const pixels = rowSchema(declaration);
+  const check = (row: unknown) => {
+    const parsed = pixels.safeParse(row);
+    return parsed.success ? [] : formatIssues(parsed.error.issues);
+  };
+
+  it('accepts 64 numbers in range', () => {
+    expect(check({ pixels: Array.from({ length: 64 }, (_, i) => i % 17) })).toEqual([]);
+  });
+
+  it('names the length and each bad item by index', () => {
+    expect(check({ pixels: [1, 2, 3] })).toEqual([{ field: 'pixels', reason: 'must hold at least 64 items' }]);
+    expect(check({ pixels: Array.from({ length: 65 }, () => 0) })).toEqual([{ field: 'pixels', reason: 'must hold at most 64 items' }]);
+    const row = Array.from({ length: 64 }, () => 0 as unknown);
+    row[3] = 17;
+    row[5] = 'x';
+    expect(check({ pixels: row })).toEqual([
+      { field: 'pixels[3]', reason: 'must be <= 16' },
+      { field: 'pixels[5]', reason: 'must be number, got string' },
+    ]);
+    expect(check({ pixels: 7 })).toEqual([{ field: 'pixels', reason: 'must be array, got number' }]);
+  });
+
+  it('documents itself as a JSON Schema array with its item bounds and length', () => {
+    expect(z.toJSONSchema(pixels).properties?.pixels).toEqual({ type: 'array', items: { type: 'number', minimum: 0, maximum: 16 }, minItems: 64, maxItems: 64 });
+  });
+});
+
+describe('rowSchema enums', () => {
+  it('documents a string enum as one enum, not a union of one-value enums', () => {
+    const schema = rowSchema({ type: 'object', properties: { income: { type: 'string', enum: ['<=50K', '>50K'] } }, required: ['income'] });
+    expect(z.toJSONSchema(schema).properties?.income).toEqual({ type: 'string', enum: ['<=50K', '>50K'] });
+    expect(schema.safeParse({ income: '>50K' }).success).toBe(true);
+    expect(formatIssues(schema.safeParse({ income: 'x' }).error!.issues)).toEqual([{ field: 'income', reason: 'must be one of "<=50K", ">50K"' }]);
   });
 });

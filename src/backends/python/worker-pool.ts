@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { WorkerStartError } from '../errors.js';
-import type { BatchWorker, WorkerSource } from '../engine/batcher.js';
+import { WorkerStartError } from '../../errors.js';
+import type { BatchWorker } from '../../engine/batcher.js';
+import type { BackendPool } from '../model-backend.js';
 import { leastInFlight } from './least-in-flight.js';
 import { PythonWorker, type PythonWorkerOptions } from './python-worker.js';
 import { restartBackoffMs } from './restart-backoff.js';
@@ -11,7 +12,7 @@ export interface WorkerPoolOptions {
   readonly logger: Logger;
   /** Called whenever a worker becomes ready, so queued work can go to it. */
   readonly onWorkerReady?: () => void;
-  readonly onWorkerRestart?: (slot: number) => void;
+  readonly onWorkerRestart?: () => void;
   /** A worker that stayed up this long resets its slot's backoff. */
   readonly stableAfterMs?: number;
   readonly stopGraceMs?: number;
@@ -27,7 +28,7 @@ const MAX_IN_FLIGHT_PER_WORKER = 1;
  * at once — the engine is already retrying its batch; one that dies before it
  * is ready, or idle, is restarted with backoff so a broken model cannot spin.
  */
-export class WorkerPool implements WorkerSource {
+export class WorkerPool implements BackendPool {
   #options: WorkerPoolOptions;
   #workers: (PythonWorker | undefined)[];
   #failures: number[];
@@ -35,7 +36,6 @@ export class WorkerPool implements WorkerSource {
   #retiring = new Set<Promise<unknown>>();
   #stopping = false;
   #lastStartError: WorkerStartError | undefined;
-  #restarts = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -72,10 +72,6 @@ export class WorkerPool implements WorkerSource {
     let ready = 0;
     for (const worker of this.#workers) if (worker?.state === 'ready') ready += 1;
     return ready;
-  }
-
-  get restarts(): number {
-    return this.#restarts;
   }
 
   /**
@@ -161,8 +157,7 @@ export class WorkerPool implements WorkerSource {
       const timer = setTimeout(() => {
         this.#restartTimers.delete(timer);
         if (this.#stopping || this.#workers[slot] !== worker) return;
-        this.#restarts += 1;
-        this.#options.onWorkerRestart?.(slot);
+        this.#options.onWorkerRestart?.();
         this.#spawn(slot);
       }, delay);
       this.#restartTimers.add(timer);

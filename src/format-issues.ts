@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../errors.js';
+import type { FieldIssue } from './errors.js';
 
 /** The parts of a zod issue this module reads; kept loose so any zod issue fits. */
 interface IssueLike {

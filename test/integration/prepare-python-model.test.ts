@@ -6,7 +6,7 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PrepareError } from '../../src/errors.js';
 import { loadModelSpec } from '../../src/model/manifest.js';
-import { prepareModel } from '../../src/model/prepare-model.js';
+import { preparePythonModel } from '../../src/backends/python/prepare-python-model.js';
 
 /** A logger whose messages the test can read. */
 function capturingLogger(): { logger: pino.Logger; messages: string[] } {
@@ -38,7 +38,7 @@ function modelDir(files: Record<string, string>): string {
 // Requirement files with no packages: pip runs for real but needs no network.
 const TRAIN = 'import pathlib\npathlib.Path("model.bin").write_text("trained")\nprint("training done")\n';
 
-describe('prepareModel (real python3 -m venv, real pip)', () => {
+describe('preparePythonModel (real python3 -m venv, real pip)', () => {
   let dir: string;
   let workerRequirements: string;
 
@@ -53,7 +53,7 @@ describe('prepareModel (real python3 -m venv, real pip)', () => {
 
   it('creates the virtualenv, installs, and trains the missing artifact, showing progress', async () => {
     const { logger, messages } = capturingLogger();
-    const python = await prepareModel({ spec: await loadModelSpec(dir), python: 'python3', workerRequirements, logger });
+    const python = await preparePythonModel({ spec: await loadModelSpec(dir), python: 'python3', workerRequirements, logger });
     expect(python).toBe(path.join(dir, '.venv', 'bin', 'python'));
     expect(existsSync(python)).toBe(true);
     expect(readFileSync(path.join(dir, 'model.bin'), 'utf8')).toBe('trained');
@@ -62,14 +62,14 @@ describe('prepareModel (real python3 -m venv, real pip)', () => {
 
   it('does nothing the second time', async () => {
     const { logger, messages } = capturingLogger();
-    await prepareModel({ spec: await loadModelSpec(dir), python: 'python3', workerRequirements, logger });
+    await preparePythonModel({ spec: await loadModelSpec(dir), python: 'python3', workerRequirements, logger });
     expect(messages).toEqual([]);
   });
 
   it('reinstalls when a requirements file changes', async () => {
     writeFileSync(path.join(dir, 'requirements.txt'), '# changed\n');
     const { logger, messages } = capturingLogger();
-    await prepareModel({ spec: await loadModelSpec(dir), python: 'python3', workerRequirements, logger });
+    await preparePythonModel({ spec: await loadModelSpec(dir), python: 'python3', workerRequirements, logger });
     expect(messages.some((m) => m.startsWith('installing Python requirements'))).toBe(true);
     expect(messages.some((m) => m.startsWith('creating virtualenv'))).toBe(false);
   });
@@ -80,21 +80,21 @@ describe('prepareModel (real python3 -m venv, real pip)', () => {
       'train.py': 'print("loading data")\nraise SystemExit("no data here")\n',
     });
     // workerPython: no virtualenv needed to test the training step.
-    const error = await prepareModel({ spec: await loadModelSpec(failing), python: 'python3', workerPython: 'python3', workerRequirements, logger: capturingLogger().logger }).catch((e: unknown) => e);
+    const error = await preparePythonModel({ spec: await loadModelSpec(failing), python: 'python3', workerPython: 'python3', workerRequirements, logger: capturingLogger().logger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrepareError);
     expect((error as Error).message).toMatch(/train the model with train\.py.*no data here/);
   });
 
   it('refuses a missing artifact that no script can make', async () => {
     const untrainable = modelDir({ 'model.json': JSON.stringify(manifest({ artifact: 'model.bin' })) });
-    const error = await prepareModel({ spec: await loadModelSpec(untrainable), python: 'python3', workerPython: 'python3', workerRequirements, logger: capturingLogger().logger }).catch((e: unknown) => e);
+    const error = await preparePythonModel({ spec: await loadModelSpec(untrainable), python: 'python3', workerPython: 'python3', workerRequirements, logger: capturingLogger().logger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrepareError);
     expect((error as Error).message).toMatch(/model\.bin is missing and the manifest names no "train" script/);
   });
 
   it('names a Python that cannot be started', async () => {
     const fresh = modelDir({ 'model.json': JSON.stringify(manifest({})) });
-    const error = await prepareModel({ spec: await loadModelSpec(fresh), python: '/nonexistent/python3', workerRequirements, logger: capturingLogger().logger }).catch((e: unknown) => e);
+    const error = await preparePythonModel({ spec: await loadModelSpec(fresh), python: '/nonexistent/python3', workerRequirements, logger: capturingLogger().logger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrepareError);
     expect((error as Error).message).toMatch(/cannot create the virtualenv: \/nonexistent\/python3 could not be started/);
   });

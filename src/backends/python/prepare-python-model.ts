@@ -5,8 +5,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { PrepareError } from '../errors.js';
-import type { ModelSpec } from './manifest.js';
+import { PrepareError } from '../../errors.js';
+import type { ModelSpec } from '../../model/manifest.js';
 
 export interface PrepareOptions {
   readonly spec: ModelSpec;
@@ -21,7 +21,7 @@ export interface PrepareOptions {
   readonly logger: Logger;
 }
 
-/** The Python of the virtualenv that `prepareModel` makes in a model directory. */
+/** The Python of the virtualenv that `preparePythonModel` makes in a model directory. */
 export function venvPython(modelDir: string): string {
   return path.join(modelDir, '.venv', 'bin', 'python');
 }
@@ -34,7 +34,7 @@ const STAMP_FILE = '.gateway-installed';
  * model artifact, trained by the manifest's `train` script when missing.
  * Returns the virtualenv's Python.
  */
-export async function prepareModel(options: PrepareOptions): Promise<string> {
+export async function preparePythonModel(options: PrepareOptions): Promise<string> {
   const { spec, logger } = options;
   const python = options.workerPython ?? (await prepareVenv(options));
   await prepareArtifact(spec, python, logger);

@@ -3,17 +3,19 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { GatewayError, ReloadError, ReloadInProgressError } from '../errors.js';
+import type { BackendPool } from '../backends/model-backend.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
-import { loadModelSpec, type ModelSpec } from '../model/manifest.js';
-import { WorkerPool } from '../pool/worker-pool.js';
+import type { ModelSpec } from '../model/manifest.js';
 
 /** Makes (does not start) a pool of `size` workers for a model version. */
-export type PoolFactory = (spec: ModelSpec, size: number) => WorkerPool;
+export type PoolFactory = (spec: ModelSpec, size: number) => BackendPool;
 
 export interface LiveModelOptions {
   readonly spec: ModelSpec;
   readonly engine: Engine;
   readonly createPool: PoolFactory;
+  /** Reads the model as it now is on disk. */
+  readonly reread: () => Promise<ModelSpec>;
   /** Makes the model's environment ready for a new version (virtualenv, missing artifact); skipped when absent. */
   readonly prepare?: (spec: ModelSpec) => Promise<unknown>;
   readonly metrics: GatewayMetrics;
@@ -28,7 +30,7 @@ export interface ReloadOutcome {
 }
 
 /**
- * The model being served and the pool serving it. A reload starts a whole
+ * The version of one model being served and the pool serving it. A reload starts a whole
  * new pool on what is on disk now, switches the engine to it only once every
  * new worker is ready, then lets the old pool finish its batches and stop:
  * no request sees the switch. A version that fails to start is stopped and
@@ -36,7 +38,7 @@ export interface ReloadOutcome {
  */
 export class LiveModel {
   #spec: ModelSpec;
-  #pool: WorkerPool;
+  #pool: BackendPool;
   #options: LiveModelOptions;
   #reloading: Promise<ReloadOutcome> | undefined;
   #watching: string[] = [];
@@ -51,7 +53,7 @@ export class LiveModel {
     return this.#spec;
   }
 
-  get pool(): WorkerPool {
+  get pool(): BackendPool {
     return this.#pool;
   }
 
@@ -123,13 +125,14 @@ export class LiveModel {
 
     let spec: ModelSpec;
     try {
-      spec = await loadModelSpec(previous.dir);
+      spec = await this.#options.reread();
     } catch (error) {
       return refuse(`model.json is not valid: ${messageOf(error)}`, error);
     }
     if (spec.manifest.name !== name) refuse(`model.json now names the model "${spec.manifest.name}"; a reload keeps the name "${name}"`);
+    if (spec.manifest.runtime !== previous.manifest.runtime) refuse(`model.json now asks for the runtime "${spec.manifest.runtime}": unload the model and load it again to change it`);
     if (JSON.stringify(spec.manifest.input) !== JSON.stringify(previous.manifest.input) || JSON.stringify(spec.manifest.output) !== JSON.stringify(previous.manifest.output)) {
-      refuse('the new model.json changes the input or output fields, which the HTTP and Kafka validation were built from: restart the gateway to change them');
+      refuse('the new model.json changes the input or output fields, which the HTTP and Kafka validation were built from: unload the model and load it again to change them');
     }
     logger.info({ version: spec.manifest.version, previousVersion: previous.manifest.version }, `reloading ${name}: starting workers for ${spec.manifest.version}`);
     try {

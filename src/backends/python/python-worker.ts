@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { GatewayError, ModelError, ProtocolError, WorkerExitedError, WorkerStartError } from '../errors.js';
-import type { Result, Row } from '../model/row-schema.js';
-import { FrameReader } from '../protocol/frame-reader.js';
-import { asError, asReady, decodePayload, encodeFrame, FrameKind, type ReadyMessage } from '../protocol/messages.js';
+import { GatewayError, ModelError, ProtocolError, WorkerExitedError, WorkerStartError } from '../../errors.js';
+import type { Result, Row } from '../../model/row-schema.js';
+import { FrameReader } from '../../protocol/frame-reader.js';
+import { asError, asReady, decodePayload, encodeFrame, FrameKind, PROTOCOL_VERSION, type ReadyMessage } from '../../protocol/messages.js';
 
 export interface PythonWorkerOptions {
   /** Slot in the pool; stays the same across restarts of that slot. */
@@ -32,7 +32,6 @@ export interface WorkerExit {
 }
 
 interface InFlightBatch {
-  readonly rows: number;
   readonly resolve: (results: Result[]) => void;
   readonly reject: (error: GatewayError) => void;
 }
@@ -150,7 +149,7 @@ export class PythonWorker {
     const id = this.#nextId;
     this.#nextId = id === MAX_BATCH_ID ? 1 : id + 1;
     return new Promise((resolve, reject) => {
-      this.#inFlight.set(id, { rows: rows.length, resolve, reject });
+      this.#inFlight.set(id, { resolve, reject });
       const [header, body] = encodeFrame(FrameKind.PREDICT, id, rows);
       this.#requests.cork();
       this.#requests.write(header);
@@ -201,6 +200,12 @@ export class PythonWorker {
   #onFrame(kind: number, id: number, payload: unknown, onReady: (message: ReadyMessage) => void): void {
     if (kind === FrameKind.READY) {
       const ready = asReady(payload);
+      if (ready.protocol !== PROTOCOL_VERSION) {
+        // A gateway_worker from another release would misread every frame after this one.
+        this.#loadFailure = `its gateway_worker speaks protocol ${ready.protocol}, this gateway ${PROTOCOL_VERSION} (is PYTHONPATH pointing at another copy?)`;
+        this.kill();
+        return;
+      }
       this.#state = 'ready';
       this.#readyAt = performance.now();
       this.#logger.debug({ pid: ready.pid, model: ready.model, version: ready.version }, 'worker ready');
@@ -216,10 +221,7 @@ export class PythonWorker {
     if (!batch) throw new ProtocolError(`answer for unknown batch ${id}`);
     this.#inFlight.delete(id);
     if (kind === FrameKind.RESULT) {
-      if (!Array.isArray(payload) || payload.length !== batch.rows) {
-        batch.reject(new ModelError('RESULT_LENGTH', `the model returned ${Array.isArray(payload) ? payload.length : 'no list of'} results for ${batch.rows} rows`));
-        return;
-      }
+      // The engine checks that the answer holds one result per row, for every backend.
       batch.resolve(payload as Result[]);
     } else if (kind === FrameKind.ERROR) {
       const error = asError(payload);

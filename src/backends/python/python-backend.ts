@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { PrepareError } from '../../errors.js';
+import type { ModelSpec } from '../../model/manifest.js';
+import type { BackendPool, ModelBackend, PoolEvents } from '../model-backend.js';
+import { preparePythonModel, venvPython } from './prepare-python-model.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface PythonBackendOptions {
+  /** Folder holding the `gateway_worker` package and its requirements. */
+  readonly pythonDir: string;
+  /** Python that creates each model's virtualenv. */
+  readonly python: string;
+  /** An environment the user manages, used for every model instead of `<model>/.venv`. */
+  readonly workerPython: string | undefined;
+  /** More requirement files for every virtualenv (the test tools). */
+  readonly extraRequirements?: readonly string[];
+  readonly workerStartTimeoutMs: number;
+}
+
+/** Models run by `predict(rows)` in a pool of Python processes, each model in its own virtualenv. */
+export class PythonBackend implements ModelBackend {
+  readonly runtime = 'python';
+  readonly #options: PythonBackendOptions;
+
+  constructor(options: PythonBackendOptions) {
+    this.#options = options;
+  }
+
+  async prepare(spec: ModelSpec, logger: Logger): Promise<void> {
+    await preparePythonModel({
+      spec,
+      python: this.#options.python,
+      workerRequirements: path.join(this.#options.pythonDir, 'requirements.txt'),
+      extraRequirements: this.#options.extraRequirements ?? [],
+      workerPython: this.#options.workerPython,
+      logger,
+    });
+  }
+
+  checkPrepared(spec: ModelSpec): void {
+    const python = this.#pythonOf(spec);
+    if (this.#options.workerPython === undefined && !existsSync(python)) {
+      throw new PrepareError(`${python} does not exist: start without --no-prepare once to create the virtualenv of ${spec.manifest.name}`);
+    }
+  }
+
+  createPool(spec: ModelSpec, size: number, events: PoolEvents, logger: Logger): BackendPool {
+    return new WorkerPool({
+      size,
+      worker: { python: this.#pythonOf(spec), modelDir: spec.dir, pythonPath: this.#options.pythonDir, startTimeoutMs: this.#options.workerStartTimeoutMs, version: spec.manifest.version },
+      logger,
+      onWorkerReady: events.onWorkerReady,
+      onWorkerRestart: events.onWorkerRestart,
+    });
+  }
+
+  #pythonOf(spec: ModelSpec): string {
+    return this.#options.workerPython ?? venvPython(spec.dir);
+  }
+}

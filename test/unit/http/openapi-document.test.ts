@@ -1,0 +1,66 @@
+import path from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
+import { ERROR_CODE_LIST } from '../../../src/errors.js';
+import { openApiDocument } from '../../../src/http/openapi-document.js';
+import { ROOT } from '../../helpers/paths.js';
+
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: unknown }> }>;
+}
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+}
+
+// What `npm run openapi` writes: the example repository, no model started.
+const config = await loadConfig({ modelRepository: path.join(ROOT, 'models'), prepare: false });
+const doc = (await openApiDocument(config, pino({ level: 'silent' }))) as unknown as Document;
+const operations = Object.entries(doc.paths).flatMap(([url, methods]) => Object.entries(methods).map(([method, operation]) => ({ url, method, operation })));
+
+describe('the OpenAPI document (built without a running model)', () => {
+  it('names each model its own row, prediction and batch schemas, and one shared error schema', () => {
+    const names = Object.keys(doc.components.schemas).sort();
+    for (const model of ['CensusIncome', 'Digits']) {
+      for (const suffix of ['Row', 'Prediction', 'Instances', 'Predictions']) expect(names).toContain(`${model}${suffix}`);
+    }
+    expect(names).toContain('ErrorResponse');
+    expect(names).toContain('GatewayError');
+    // The manifest's example row and field descriptions come along (Swagger UI shows them).
+    const census = config.models.find((m) => m.spec.manifest.name === 'census-income')!.spec.manifest;
+    expect(doc.components.schemas.CensusIncomeRow).toMatchObject({ examples: [census.example], properties: { age: { description: 'Age in years' } } });
+    // No twin names for one schema (a generated client would get two identical classes).
+    expect(names.filter((name) => name.endsWith('Input'))).toEqual([]);
+  });
+
+  it('gives every route a unique operationId, and each model its own path and tag', () => {
+    const ids = operations.map((o) => o.operation.operationId);
+    expect(ids.every((id) => typeof id === 'string' && id !== '')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/models/census-income/predict']?.post).toMatchObject({ operationId: 'predictCensusIncome', tags: ['census-income'] });
+    expect(doc.paths['/models/digits/predict']?.post).toMatchObject({ operationId: 'predictDigits', tags: ['digits'] });
+    expect(doc.paths['/predict']?.post).toMatchObject({ operationId: 'predict', tags: ['census-income'] });
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v2/repository/index', '/v2/repository/models/{name}/load', '/v2/repository/models/{name}/unload']));
+  });
+
+  it('declares enums as enums: the income class, and the error code over every GW_ERR_* code', () => {
+    const prediction = doc.components.schemas.CensusIncomePrediction as { properties: Record<string, unknown> };
+    expect(prediction.properties.income).toMatchObject({ type: 'string', enum: ['<=50K', '>50K'] });
+    const error = doc.components.schemas.GatewayError as { properties: { code: { enum: string[] }; issues: unknown } };
+    expect(error.properties.code.enum).toEqual(ERROR_CODE_LIST);
+    expect(error.properties.issues).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/FieldIssue' } });
+  });
+
+  it('declares the response headers: x-request-id everywhere, x-model-version on predictions, retry-after on 503', () => {
+    for (const { operation } of operations) {
+      for (const response of Object.values(operation.responses)) expect(response.headers).toHaveProperty('x-request-id');
+    }
+    const predict = doc.paths['/models/digits/predict']!.post!;
+    expect(predict.responses['200']!.headers).toHaveProperty('x-model-version');
+    expect(predict.responses['503']!.headers).toHaveProperty('retry-after');
+    expect(predict.responses['404']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/ErrorResponse' });
+  });
+});

@@ -7,7 +7,7 @@ import type { RunResult } from './run-result.js';
 
 export const CHARTS_DIR = path.join(ROOT, 'bench', 'charts');
 
-const LABELS: Record<string, string> = { gateway: 'gateway', mlserver: 'MLServer', naive: 'naive FastAPI', ceiling: 'ceiling (no model)' };
+const LABELS: Record<string, string> = { gateway: 'gateway', 'gateway-v2': 'gateway (V2)', mlserver: 'MLServer', naive: 'naive FastAPI', ceiling: 'ceiling (no model)' };
 const systemLabel = (name: string): string => LABELS[name] ?? name;
 
 function peakChart(run: RunResult): string | undefined {

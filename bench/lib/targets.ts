@@ -31,6 +31,15 @@ export function checkTargets(run: RunResult): TargetCheck[] {
   });
   const vsCeiling = ratio(gateway?.okPerSec, ceiling?.okPerSec);
   checks.push({ target: 'gateway / ceiling ≥ 0.35', measured: vsCeiling === undefined ? 'not measured' : vsCeiling.toFixed(2), met: vsCeiling === undefined ? null : vsCeiling >= 0.35 });
+  const v2 = peak('gateway-v2');
+  const vsV2 = ratio(v2?.okPerSec, gateway?.okPerSec);
+  checks.push({
+    target: 'gateway V2 route / its /predict (same rows, same client; issue 12 reports it)',
+    measured: vsV2 === undefined ? 'not measured' : `${vsV2.toFixed(2)}, p99 ${v2!.latencyMs.p99} vs ${gateway!.latencyMs.p99} ms`,
+    met: null,
+  });
+  const vsMlV2 = ratio(v2?.okPerSec, mlserver?.okPerSec);
+  checks.push({ target: 'gateway V2 / MLServer V2 req/s (the protocol both speak)', measured: x(vsMlV2), met: null });
   const clean = gateway ? gateway.errors + gateway.timeouts + gateway.non2xx : undefined;
   checks.push({ target: 'gateway peak: no errors, no non-2xx', measured: clean === undefined ? 'not measured' : `${clean}`, met: clean === undefined ? null : clean === 0 });
 

@@ -31,9 +31,9 @@ export async function runPeak(settings: PeakSettings, rows: readonly Row[], opti
         const load = { url: system.url, path: system.path, bodies: rows.map((row) => system.body([row])), connections: settings.connections };
         // Warm-up lets V8 and the Python processes reach every code path before anything is recorded.
         if (settings.warmupS > 0) await closedLoop({ ...load, durationS: settings.warmupS });
-        const before = name === 'gateway' ? await batchTotals(system.url) : null;
+        const before = name.startsWith('gateway') ? await batchTotals(system.url) : null;
         const result = await closedLoop({ ...load, durationS: settings.durationS });
-        const batches = name === 'gateway' ? batchesBetween(before, await batchTotals(system.url)) : null;
+        const batches = name.startsWith('gateway') ? batchesBetween(before, await batchTotals(system.url)) : null;
         const run: PeakRun = { system: name, systemSettings: system.settings, ...result, batches };
         process.stderr.write(`peak ${name}: ${run.okPerSec.toFixed(0)} req/s (2xx; all answers ${run.reqPerSec.toFixed(0)}), p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, errors ${run.errors + run.timeouts}, non-2xx ${run.non2xx}${batches ? `, ${batches.meanRows} rows/batch` : ''}\n`);
         return run;

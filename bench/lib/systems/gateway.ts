@@ -1,4 +1,5 @@
 import { startGateway, type GatewayProcessOptions } from '../gateway-process.js';
+import { GATEWAY_V2_PATH, gatewayV2Body } from '../v2-body.js';
 import type { RunningSystem } from './system.js';
 
 /** This project: the compiled gateway, single rows as JSON objects, several as `{"instances": [...]}`. */
@@ -14,4 +15,10 @@ export async function startGatewaySystem(options: GatewayProcessOptions = {}): P
     logTail: (n = 20) => gateway.logLines.slice(-n).join('\n'),
     stop: () => gateway.stop(),
   };
+}
+
+/** The same gateway driven through its Open Inference Protocol route, with the very request MLServer is sent. */
+export async function startGatewayV2System(options: GatewayProcessOptions = {}): Promise<RunningSystem> {
+  const gateway = await startGatewaySystem(options);
+  return { ...gateway, name: 'gateway-v2', path: GATEWAY_V2_PATH, body: gatewayV2Body };
 }

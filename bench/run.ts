@@ -15,7 +15,7 @@ import { replaceSection } from './lib/markdown-section.js';
 import { censusModelInfo } from './lib/model-info.js';
 import { loadOptionalScenario } from './lib/optional-scenario.js';
 import { loadAverage, machine, writeDatedResult } from './lib/results.js';
-import { resultsMarkdown } from './lib/results-markdown.js';
+import { resultsMarkdown, robustnessMarkdown } from './lib/results-markdown.js';
 import type { RunResult } from './lib/run-result.js';
 import { Settings } from './lib/settings.js';
 import { defaultMlserverTuning } from './lib/systems/mlserver.js';
@@ -182,9 +182,12 @@ async function main(): Promise<void> {
   result.durationS = Math.round((Date.now() - started) / 1000);
   const file = writeDatedResult(result);
   // RESULTS.md and the charts it shows are updated together, or neither (--markdown false, for trial runs).
-  const publish = settings.bool('markdown', 'BENCH_MARKDOWN', true) && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching ?? result.robustness) !== undefined;
+  const markdown = settings.bool('markdown', 'BENCH_MARKDOWN', true);
+  const publish = markdown && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching) !== undefined;
   const charts = publish ? writeComparisonCharts(result) : [];
   if (publish) replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'run', resultsMarkdown(result));
+  const robustness = markdown ? robustnessMarkdown(result) : undefined;
+  if (robustness !== undefined) replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'robustness', robustness);
 
   process.stderr.write('\n== targets ==\n');
   for (const check of checkTargets(result)) process.stderr.write(`${check.met === null ? '  -   ' : check.met ? '  met ' : 'MISSED'} ${check.target}: ${check.measured}\n`);

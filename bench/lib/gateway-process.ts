@@ -26,7 +26,8 @@ export interface GatewayProcess {
   stop(graceMs?: number): Promise<string>;
 }
 
-const MAIN = path.join(ROOT, 'dist', 'main.js');
+// BENCH_GATEWAY_MAIN runs another build of the gateway (e.g. an older checkout's dist/main.js) for a before/after.
+const MAIN = process.env.BENCH_GATEWAY_MAIN ?? path.join(ROOT, 'dist', 'main.js');
 /** The benchmarks measure the census-income model alone, as before the gateway served a repository. */
 const MODEL = ['--model', path.join(ROOT, 'models', 'census-income')];
 

@@ -129,14 +129,20 @@ function batching(run: RunResult): string | undefined {
   ].join('\n');
 }
 
-function robustness(run: RunResult): string | undefined {
+/** The busy-machine and slow-model scenarios: their own section of RESULTS.md, so they can be rerun alone. */
+export function robustnessMarkdown(run: RunResult): string | undefined {
   if (!run.robustness?.length) return undefined;
   const rows = run.robustness.flatMap((r) =>
     r.runs.map((x) => [r.scenario, x.objective ? `${run.objectiveMs} ms` : 'none', f(x.okPerSec), x.non2xx, x.latencyMs.p50, x.latencyMs.p99, x.meanBatchRows === null ? '' : f(x.meanBatchRows, 1)]),
   );
   const ratios = run.robustness.map((r) => `- **${r.scenario}** (${r.description}): goodput with the objective / without = **${r.goodputRatio.toFixed(2)}**, ${(r.refusedShare * 100).toFixed(1)} % of requests refused`);
+  const load = `load average before ${run.loadAverage.before.join(' / ')}, after ${run.loadAverage.after.join(' / ')}`;
   return [
-    `### Does the objective ever cost goodput? (closed loop, ${run.settings.connections as number} connections of single rows, each gateway freshly started)`,
+    `## Does the latency objective ever cost goodput? (\`${run.command}\`, ${run.date.slice(0, 10)})`,
+    '',
+    `${run.machine.cpus} cores (${run.machine.cpuModel}); ${load}. Target (issue 14): ratio ≥ 0.9 in both.`,
+    '',
+    `### Closed loop (closed loop, ${run.settings.connections as number} connections of single rows to each of two gateways, with and without the objective, freshly started and run side by side at the same time)`,
     '',
     ...ratios,
     '',
@@ -158,5 +164,5 @@ function extra(run: RunResult): string | undefined {
 
 /** The generated "side by side" section of bench/RESULTS.md. */
 export function resultsMarkdown(run: RunResult): string {
-  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), robustness(run), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
+  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
 }

@@ -2,10 +2,12 @@
  * Scenarios "busy-machine" and "slow-model": does the latency objective ever
  * cost goodput? Each measures the gateway with its objective against the same
  * gateway with none (`--latency-slo-ms 3600000`), closed loop (64 connections
- * of single rows), every gateway freshly started and measured from its first
- * request (the cold start is where the cost model used to learn the wrong thing).
- * Runs alternate objective / none / none / objective so a drifting machine
- * favours neither; the ratio is of the summed answers.
+ * of single rows to each), every gateway freshly started and measured from its
+ * first request (the cold start is where the cost model used to learn the
+ * wrong thing). The two gateways run at the same time, side by side, so that
+ * whatever else the machine does (it may be busy, and drift by 2× between
+ * runs) it does to both alike; two such rounds, and the ratio is of the
+ * summed answers.
  *
  * - busy-machine: the census model with two CPU-burning processes per core,
  *   started before the gateway and running through all four runs.
@@ -47,25 +49,31 @@ const NO_OBJECTIVE_MS = 3_600_000;
 const SLOW_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'slow');
 const CENSUS_PYTHON = path.join(ROOT, 'models', 'census-income', '.venv', 'bin', 'python');
 
-async function measure(settings: RobustnessSettings, objective: boolean, bodies: readonly Buffer[], extraArgs: readonly string[]): Promise<RobustnessRun> {
-  const gateway = await startGateway({ latencySloMs: objective ? settings.objectiveMs : NO_OBJECTIVE_MS, extraArgs, readyTimeoutMs: 180_000 });
+async function measurePair(settings: RobustnessSettings, bodies: readonly Buffer[], extraArgs: readonly string[]): Promise<RobustnessRun[]> {
+  const start = (objective: boolean) => startGateway({ latencySloMs: objective ? settings.objectiveMs : NO_OBJECTIVE_MS, extraArgs, readyTimeoutMs: 180_000 });
+  const gateways = await Promise.all([start(true), start(false)]);
   try {
-    // A fresh gateway has no batch series yet: that is zero batches.
-    const before = (await batchTotals(gateway.url)) ?? { count: 0, rows: 0 };
-    const result = await closedLoop({ url: gateway.url, path: '/predict', bodies, connections: settings.connections, durationS: settings.durationS });
-    const batches = batchesBetween(before, await batchTotals(gateway.url));
-    return { ...result, objective, meanBatchRows: batches?.meanRows ?? null };
+    return await Promise.all(
+      gateways.map(async (gateway, i) => {
+        // A fresh gateway has no batch series yet: that is zero batches.
+        const before = (await batchTotals(gateway.url)) ?? { count: 0, rows: 0 };
+        const result = await closedLoop({ url: gateway.url, path: '/predict', bodies, connections: settings.connections, durationS: settings.durationS });
+        const batches = batchesBetween(before, await batchTotals(gateway.url));
+        return { ...result, objective: i === 0, meanBatchRows: batches?.meanRows ?? null };
+      }),
+    );
   } finally {
-    await gateway.stop();
+    await Promise.all(gateways.map((g) => g.stop()));
   }
 }
 
 async function compare(scenario: RobustnessResult['scenario'], description: string, settings: RobustnessSettings, bodies: readonly Buffer[], extraArgs: readonly string[] = []): Promise<RobustnessResult> {
   const runs: RobustnessRun[] = [];
-  for (const objective of [true, false, false, true]) {
-    const run = await measure(settings, objective, bodies, extraArgs);
-    process.stderr.write(`${scenario} ${objective ? 'objective' : 'none     '}: ${run.okPerSec.toFixed(0)} answers/s, ${run.non2xx} refused, p99 ${run.latencyMs.p99} ms${run.meanBatchRows === null ? '' : `, ${run.meanBatchRows} rows/batch`}\n`);
-    runs.push(run);
+  for (let round = 0; round < 2; round++) {
+    for (const run of await measurePair(settings, bodies, extraArgs)) {
+      process.stderr.write(`${scenario} ${run.objective ? 'objective' : 'none     '}: ${run.okPerSec.toFixed(0)} answers/s, ${run.non2xx} refused, p99 ${run.latencyMs.p99} ms${run.meanBatchRows === null ? '' : `, ${run.meanBatchRows} rows/batch`}\n`);
+      runs.push(run);
+    }
   }
   const sum = (objective: boolean, read: (r: RobustnessRun) => number) => runs.filter((r) => r.objective === objective).reduce((a, r) => a + read(r), 0);
   const goodputRatio = sum(true, (r) => r.okPerSec) / Math.max(1e-9, sum(false, (r) => r.okPerSec));
@@ -79,7 +87,7 @@ export async function runBusyMachine(settings: RobustnessSettings, rows: readonl
   const hogs = startCpuHogs(count, 30 * 60_000);
   try {
     const bodies = rows.map((row) => Buffer.from(JSON.stringify(row)));
-    return await compare('busy-machine', `census-income, ${count} CPU hogs (2 per core) started before each gateway`, settings, bodies);
+    return await compare('busy-machine', `census-income, ${count} CPU hogs (2 per core) started before the gateways`, settings, bodies);
   } finally {
     await hogs.stop();
   }

@@ -15,6 +15,9 @@ export const MIN_BATCH_EFFICIENCY = 0.9;
  */
 export const MAX_FIXED_SHARE = 0.25;
 
+/** A backlog of more than this many objective-sized batches is overload, where the floor does not apply. */
+export const DEEP_QUEUE_BATCHES = 2;
+
 export interface CapInput {
   readonly fit: CostFit | undefined;
   readonly maxBatchRows: number;
@@ -29,10 +32,12 @@ export interface CapInput {
  * Most rows the next batch may hold.
  *
  * Under a feasible objective, the rows that fit in half of it (a request
- * arriving as a batch starts waits for that batch, then rides the next), but
- * never fewer than {@link amortisingRows}: when the fixed cost dominates, a
- * smaller batch costs nearly as much as a full one, so capping it would lower
- * throughput (and goodput) without making anyone's answer earlier.
+ * arriving as a batch starts waits for that batch, then rides the next), but,
+ * while the queue is short, never fewer than {@link amortisingRows}: when the
+ * fixed cost dominates, a smaller batch costs nearly as much as a full one, so
+ * capping it would lower throughput (and goodput) without making anyone's
+ * answer earlier. A deep queue is overload: there the objective's cap holds
+ * and admission refuses the excess, so accepted rows are answered in time.
  *
  * Under an infeasible objective no cap can meet it, so batches are sized for
  * throughput alone (`maxBatchRows`); the engine reports the state.
@@ -40,8 +45,13 @@ export interface CapInput {
 export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible }: CapInput): number {
   if (fit === undefined || latencySloMs === undefined || objectiveFeasible === false) return maxBatchRows;
   const fits = rowsWithin(fit, latencySloMs / 2);
-  if (fits >= maxBatchRows) return maxBatchRows;
-  return Math.min(maxBatchRows, Math.max(1, fits, amortisingRows(fit, Math.min(backlogRows, maxBatchRows))));
+  // Not even one row fits: no cap can meet the objective (see ObjectiveFeasibility).
+  if (fits === 0 || fits >= maxBatchRows) return maxBatchRows;
+  // A deep queue (more than two objective-sized batches) is overload: there
+  // the objective's cap holds, and admission refuses the excess, so that what
+  // is accepted is answered in time.
+  if (backlogRows > DEEP_QUEUE_BATCHES * fits) return fits;
+  return Math.min(maxBatchRows, Math.max(fits, amortisingRows(fit, Math.min(backlogRows, maxBatchRows))));
 }
 
 /**

@@ -14,14 +14,21 @@ describe('batchCap', () => {
     expect(cap(fit(1, 2), 5000, 100)).toBe(24);
   });
 
-  it('fixed-dominated cost: never below the size that amortises the fixed cost', () => {
+  it('fixed-dominated cost: never below the size that amortises the fixed cost, unless the queue is deep', () => {
     const cost = fit(40, 0.5);
-    // Half the objective fits only (50 - 40) / 0.5 = 20 rows, a batch that is 80 % fixed cost ...
+    // Half the objective fits only (50 - 40) / 0.5 = 20 rows, a batch that is 80 % fixed cost,
+    // so a short queue goes out whole, up to where the fixed cost is a quarter of the batch (3 × 40 / 0.5 = 240 rows) ...
     expect(cap(cost, 10, 100)).toBe(240);
-    // ... so the cap is where the fixed cost is a quarter of the batch: 3 × 40 / 0.5 = 240 rows,
-    // and with a long queue more still, to keep 90 % of one batch of all of it.
-    const rows = cap(cost, 1024, 100);
-    expect(throughput(cost, rows) / throughput(cost, 1024)).toBeGreaterThanOrEqual(MIN_BATCH_EFFICIENCY);
+    expect(cap(cost, 40, 100)).toBe(240);
+    // ... but a queue of more than two objective-sized batches is overload: the objective's cap holds there.
+    expect(cap(cost, 41, 100)).toBe(20);
+    expect(cap(cost, 5000, 100)).toBe(20);
+  });
+
+  it('a short queue of a fixed-dominated model keeps 90 % of the throughput of one batch of all of it', () => {
+    const cost = fit(45, 0.1);
+    // (50 - 45) / 0.1 = 50 rows fit; 64 closed-loop clients queue up to 100 rows.
+    for (const backlog of [51, 64, 100]) expect(throughput(cost, cap(cost, backlog, 100)) / throughput(cost, backlog)).toBeGreaterThanOrEqual(MIN_BATCH_EFFICIENCY);
   });
 
   it('a batch that costs 150 ms for 1 row and 152 ms for 64 carries the 64 rows, whatever the objective', () => {

@@ -28,7 +28,7 @@ export interface CostModelOptions {
  *
  * Memory is bounded both in batches and in time: when batches are slow and
  * rare (a busy machine, a slow model), the per-batch decay alone would keep a
- * stale cost for tens of seconds, so the past also halves every second.
+ * stale cost for tens of seconds, so the past also halves every half second.
  *
  * When every recent batch had the same size the slope is unknowable; the
  * whole cost is then taken as fixed. That is exact at that size and optimistic
@@ -52,7 +52,7 @@ export class CostModel {
 
   constructor(options: CostModelOptions = {}) {
     this.#decay = options.decay ?? 0.98;
-    this.#halfLifeMs = options.halfLifeMs ?? 1000;
+    this.#halfLifeMs = options.halfLifeMs ?? 500;
     this.#warmup = options.warmup ?? 5;
   }
 

@@ -52,3 +52,24 @@ describe('CostModel', () => {
     expect(steep.fit!.perRowMs).toBeGreaterThan(0);
   });
 });
+
+describe('CostModel memory in time', () => {
+  it('forgets by time as well as by batch: three seconds of slow batches outweigh two hundred fast ones', () => {
+    const perBatchOnly = new CostModel({ halfLifeMs: Number.POSITIVE_INFINITY });
+    const timed = new CostModel();
+    let now = 0;
+    for (let i = 0; i < 200; i++) {
+      now += 5;
+      for (const cost of [perBatchOnly, timed]) cost.observe(1 + (i % 10) * 10, 10 + 0.1 * (1 + (i % 10) * 10), now);
+    }
+    // A busy neighbour starts: batches become slow, so fewer of them run (one every 200 ms).
+    for (let i = 0; i < 15; i++) {
+      now += 200;
+      const rows = 1 + (i % 8) * 20;
+      for (const cost of [perBatchOnly, timed]) cost.observe(rows, 100 + 0.5 * rows, now);
+    }
+    const slow = 100 + 0.5 * 41;
+    expect(timed.predict(41)!).toBeGreaterThan(0.7 * slow);
+    expect(perBatchOnly.predict(41)!).toBeLessThan(0.5 * slow);
+  });
+});

@@ -15,8 +15,14 @@ export const MIN_BATCH_EFFICIENCY = 0.9;
  */
 export const MAX_FIXED_SHARE = 0.25;
 
-/** A backlog of more than this many objective-sized batches is overload, where the floor does not apply. */
+/**
+ * A backlog of more than this many objective-sized batches, and more than a
+ * quarter of `maxBatchRows`, is overload, where the floor does not apply. (The
+ * second bound keeps a closed loop of a few hundred clients, whose queue is
+ * never longer than they are many, out of it when the objective's batches are small.)
+ */
 export const DEEP_QUEUE_BATCHES = 2;
+const DEEP_QUEUE_SHARE_OF_MAX = 0.25;
 
 export interface CapInput {
   readonly fit: CostFit | undefined;
@@ -36,8 +42,9 @@ export interface CapInput {
  * while the queue is short, never fewer than {@link amortisingRows}: when the
  * fixed cost dominates, a smaller batch costs nearly as much as a full one, so
  * capping it would lower throughput (and goodput) without making anyone's
- * answer earlier. A deep queue is overload: there the objective's cap holds
- * and admission refuses the excess, so accepted rows are answered in time.
+ * answer earlier. A deep queue (see {@link DEEP_QUEUE_BATCHES}) is overload:
+ * there the objective's cap holds and admission refuses the excess, so
+ * accepted rows are answered in time.
  *
  * Under an infeasible objective no cap can meet it, so batches are sized for
  * throughput alone (`maxBatchRows`); the engine reports the state.
@@ -50,7 +57,7 @@ export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objecti
   // A deep queue (more than two objective-sized batches) is overload: there
   // the objective's cap holds, and admission refuses the excess, so that what
   // is accepted is answered in time.
-  if (backlogRows > DEEP_QUEUE_BATCHES * fits) return fits;
+  if (backlogRows > Math.max(DEEP_QUEUE_BATCHES * fits, DEEP_QUEUE_SHARE_OF_MAX * maxBatchRows)) return fits;
   return Math.min(maxBatchRows, Math.max(fits, amortisingRows(fit, Math.min(backlogRows, maxBatchRows))));
 }
 

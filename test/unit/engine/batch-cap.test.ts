@@ -20,8 +20,10 @@ describe('batchCap', () => {
     // so a short queue goes out whole, up to where the fixed cost is a quarter of the batch (3 × 40 / 0.5 = 240 rows) ...
     expect(cap(cost, 10, 100)).toBe(240);
     expect(cap(cost, 40, 100)).toBe(240);
-    // ... but a queue of more than two objective-sized batches is overload: the objective's cap holds there.
-    expect(cap(cost, 41, 100)).toBe(20);
+    // (and so do the queues of a closed loop of up to a quarter of maxBatchRows clients) ...
+    expect(cap(cost, 256, 100)).toBe(240);
+    // ... but a longer queue, and more than two objective-sized batches, is overload: the objective's cap holds there.
+    expect(cap(cost, 257, 100)).toBe(20);
     expect(cap(cost, 5000, 100)).toBe(20);
   });
 

@@ -66,6 +66,7 @@ describe('adaptive batching where it breaks', () => {
     ['census on a quiet machine', 12, 0.04],
     ['census on a busy machine', 60, 0.2],
     ['census on a very busy machine', 80, 0.2],
+    ['census on a machine shared four ways', 40, 0.4],
   ])('%s (%d ms + %d ms/row): closed-loop goodput at least 0.9 of that with no objective', async (_, fixedMs, perRowMs) => {
     for (const maxBatchWaitMs of [0, 20]) {
       const run = async (latencySloMs: number | undefined) => {
@@ -77,6 +78,16 @@ describe('adaptive batching where it breaks', () => {
       const without = await run(undefined);
       expect(without.refused).toBe(0);
       expect(withObjective.goodput / without.goodput, `maxBatchWaitMs ${maxBatchWaitMs}`).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('64 closed-loop clients are never refused when the fixed cost dominates a feasible objective (45 ms + 0.4 ms/row)', async () => {
+    for (const maxBatchWaitMs of [0, 20]) {
+      const sim = new Simulation(2, line(45, 0.4), { latencySloMs: 100, maxBatchWaitMs });
+      await warmUp(sim);
+      expect(sim.engine.state.objectiveFeasible).toBe(true);
+      const result = await closedLoop(sim, 64, 3_000);
+      expect(result.refused, `maxBatchWaitMs ${maxBatchWaitMs}`).toBe(0);
     }
   });
 

@@ -10,7 +10,7 @@ const gatewayErrorSchema = z
     message: z.string(),
     requestId: z.string().describe('The x-request-id of the request'),
     issues: z.array(fieldIssueSchema).optional().describe('GW_ERR_VALIDATION: each rejected field and why'),
-    issuesOmitted: z.int().optional().describe('GW_ERR_VALIDATION: issues found beyond those listed'),
+    issuesOmitted: z.int().optional().describe('GW_ERR_VALIDATION: issues found beyond those listed (rows are checked in order, up to the row where the 20th issue is found)'),
     field: z.string().optional().describe('GW_ERR_TOO_MANY_ROWS: the field over its limit'),
     rows: z.int().optional().describe('GW_ERR_TOO_MANY_ROWS: rows sent'),
     limitRows: z.int().optional().describe('GW_ERR_TOO_MANY_ROWS: the limit'),

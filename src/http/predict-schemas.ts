@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TooManyRowsError, ValidationError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
+import { parseRows } from '../model/parse-rows.js';
 import type { Row } from '../model/row-schema.js';
 import type { ModelSchemas } from '../registry/model-schemas.js';
 import { nameComponent, type SchemaRegistry } from './openapi.js';
@@ -55,6 +56,9 @@ export function predictSchemas(schemas: ModelSchemas, limits: { maxRequestRows: 
   const batch = named(z.strictObject({ instances: z.array(row).min(1).max(limits.maxRequestRows).describe(`Rows to predict, at most ${limits.maxRequestRows}`) }), 'Instances', 'Several rows in one request');
   const predictions = named(z.object({ predictions: z.array(result).describe('One result per instance, same order') }), 'Predictions', 'One result per instance, same order');
 
+  // The envelope alone: the rows are then checked one by one (parseRows), stopping once enough issues are found.
+  const envelope = z.strictObject({ instances: z.array(z.unknown()).min(1).max(limits.maxRequestRows) });
+
   return {
     row,
     result,
@@ -68,8 +72,14 @@ export function predictSchemas(schemas: ModelSchemas, limits: { maxRequestRows: 
         if (Array.isArray(instances) && instances.length > limits.maxRequestRows) {
           return { error: new TooManyRowsError(instances.length, limits.maxRequestRows) };
         }
-        const parsed = batch.safeParse(body);
-        return parsed.success ? { value: parsed.data as { instances: Row[] } } : { error: new ValidationError(formatIssues(parsed.error.issues)) };
+        const shape = envelope.safeParse(body);
+        const issues = shape.success ? [] : formatIssues(shape.error.issues);
+        if (Array.isArray(instances) && instances.length > 0) {
+          const parsed = parseRows(row, instances, (path, index) => ['instances', index, ...path]);
+          if ('issues' in parsed) issues.push(...parsed.issues);
+          else if (issues.length === 0) return { value: { instances: parsed.rows } };
+        }
+        return { error: new ValidationError(issues) };
       }
       const parsed = row.safeParse(body);
       return parsed.success ? { value: parsed.data as Row } : { error: new ValidationError(formatIssues(parsed.error.issues)) };

@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { httpStatusOf } from './http-status.js';
+import { readRestOfBodyAfterAnswer, wasAnsweredEarly } from './unread-body.js';
 
 /** Maps anything thrown while serving a request to the gateway's typed errors. */
 export function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
@@ -40,9 +41,11 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
 }
 
 /** The only place errors become HTTP responses: `{"error": {code, message, requestId, ...details}}`. */
-export function errorHandler(bodyLimit: number) {
+export function errorHandler(bodyLimit: number, draining: () => boolean = () => false) {
   return function handle(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const gatewayError = toGatewayError(error, bodyLimit);
+    // While shutting down every connection closes anyway.
+    if (!draining()) readRestOfBodyAfterAnswer(request, reply);
     const status = httpStatusOf(gatewayError);
     if (status === 500) {
       request.log.error({ err: error, code: gatewayError.code }, gatewayError.message);
@@ -68,11 +71,16 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
 export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
   // A reset connection has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Its request was already answered (413, 415) while the rest of its body was being discarded: just stop.
+  if (wasAnsweredEarly(socket)) {
+    socket.destroy();
+    return;
+  }
   const gatewayError =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? new BadHttpRequestError('the request headers are larger than the server accepts', 'headers_too_large', { cause: error })
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new BadHttpRequestError('the request was not received in time', 'timeout', { cause: error })
+        ? new BadHttpRequestError('the request (headers and body) was not received within the deadline (--body-timeout-ms)', 'timeout', { cause: error })
         : new BadHttpRequestError(`the request is not valid HTTP (${error.code ?? 'parse error'})`, 'malformed', { cause: error });
   const status = httpStatusOf(gatewayError);
   const id = randomUUID();

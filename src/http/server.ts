@@ -43,13 +43,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Per-request lines would be above debug on the hot path; onResponse logs at debug instead.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // A request (headers and body) not received within bodyTimeoutMs is answered 408 by clientErrorHandler.
+    // Node checks this every connectionsCheckingInterval (30 s by default), so the check runs often enough to keep the deadline.
+    requestTimeout: config.bodyTimeoutMs,
+    http: {
+      requestTimeout: config.bodyTimeoutMs,
+      headersTimeout: Math.min(60_000, config.bodyTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(config.bodyTimeoutMs / 10))),
+    },
     return503OnClosing: true,
     clientErrorHandler,
   });
   acceptOnlyJson(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler(config.bodyLimitBytes));
+  app.setErrorHandler(errorHandler(config.bodyLimitBytes, options.draining));
   app.setNotFoundHandler(notFoundHandler);
 
   const draining = options.draining ?? (() => false);

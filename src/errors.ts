@@ -233,18 +233,37 @@ export class DeadlineExceededError extends GatewayError {
 
 // ---- workers and the model ---------------------------------------------------------
 
+/**
+ * Where in a caller's request a failing row sits: `row` is its index among the
+ * rows submitted (set by the engine), `field` how the front door names it
+ * (`instances[2]`), set only where the request held several rows.
+ */
+export interface RowLocation {
+  readonly row?: number | undefined;
+  readonly field?: string | undefined;
+}
+
+function locationDetails(location: RowLocation): Record<string, unknown> {
+  return { ...(location.field === undefined ? {} : { field: location.field }), ...(location.row === undefined ? {} : { row: location.row }) };
+}
+
 /** The model's handler raised (or answered wrongly) for the batch holding this row. */
 export class ModelError extends GatewayError {
   readonly code = 'GW_ERR_MODEL';
-  /** The worker's own error code, e.g. `HANDLER_ERROR`, `RESULT_LENGTH`. */
-  constructor(readonly workerCode: string, message: string) {
-    super(message);
+  /** The worker's own error code, e.g. `HANDLER_ERROR`, `RESULT_LENGTH`, `RESULT_SCHEMA`. */
+  constructor(readonly workerCode: string, message: string, readonly location: RowLocation = {}) {
+    super(location.field === undefined ? message : `${location.field}: ${message}`);
+    this.#reason = message;
+  }
+  readonly #reason: string;
+  /** The same failure, located in the caller's request. */
+  at(location: RowLocation): ModelError {
+    return new ModelError(this.workerCode, this.#reason, { ...this.location, ...location });
   }
   override details(): Record<string, unknown> {
-    return { workerCode: this.workerCode };
+    return { workerCode: this.workerCode, ...locationDetails(this.location) };
   }
 }
-
 export class WorkerExitedError extends GatewayError {
   readonly code = 'GW_ERR_WORKER_EXITED';
   override readonly retryAfterSeconds = 1;
@@ -262,11 +281,15 @@ export class BatchTimeoutError extends GatewayError {
 /** This row alone kept killing (or hanging) the worker that ran it: it is refused, the rest of its batch is served. */
 export class PoisonRowError extends GatewayError {
   readonly code = 'GW_ERR_POISON_ROW';
-  constructor(readonly attempts: number, readonly lastError: GatewayError) {
-    super(`this row crashed the model worker ${attempts} times on its own (last: ${lastError.message}); it was not retried further`);
+  constructor(readonly attempts: number, readonly lastError: GatewayError, readonly location: RowLocation = {}) {
+    super(`${location.field === undefined ? '' : `${location.field}: `}this row crashed the model worker ${attempts} times on its own (last: ${lastError.message}); it was not retried further`);
+  }
+  /** The same failure, located in the caller's request. */
+  at(location: RowLocation): PoisonRowError {
+    return new PoisonRowError(this.attempts, this.lastError, { ...this.location, ...location });
   }
   override details(): Record<string, unknown> {
-    return { attempts: this.attempts, lastCode: this.lastError.code };
+    return { attempts: this.attempts, lastCode: this.lastError.code, ...locationDetails(this.location) };
   }
 }
 

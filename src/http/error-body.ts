@@ -11,7 +11,8 @@ const gatewayErrorSchema = z
     requestId: z.string().describe('The x-request-id of the request'),
     issues: z.array(fieldIssueSchema).optional().describe('GW_ERR_VALIDATION: each rejected field and why'),
     issuesOmitted: z.int().optional().describe('GW_ERR_VALIDATION: issues found beyond those listed (rows are checked in order, up to the row where the 20th issue is found)'),
-    field: z.string().optional().describe('GW_ERR_TOO_MANY_ROWS: the field over its limit'),
+    field: z.string().optional().describe('GW_ERR_TOO_MANY_ROWS: the field over its limit; GW_ERR_MODEL, GW_ERR_POISON_ROW in a request of several rows: the failing row, e.g. instances[2]'),
+    row: z.int().optional().describe('GW_ERR_MODEL, GW_ERR_POISON_ROW: index of the failing row among those of the request'),
     rows: z.int().optional().describe('GW_ERR_TOO_MANY_ROWS: rows sent'),
     limitRows: z.int().optional().describe('GW_ERR_TOO_MANY_ROWS: the limit'),
     limitBytes: z.int().optional().describe('GW_ERR_PAYLOAD_TOO_LARGE: the body limit'),
@@ -19,7 +20,7 @@ const gatewayErrorSchema = z
     predictedMs: z.number().optional().describe('GW_ERR_OVERLOADED: the predicted wait'),
     objectiveMs: z.number().optional().describe('GW_ERR_OVERLOADED: the wait admitted'),
     timeoutMs: z.number().optional().describe('GW_ERR_DEADLINE_EXCEEDED: the deadline'),
-    workerCode: z.string().optional().describe("GW_ERR_MODEL: the worker's own code, e.g. HANDLER_ERROR, RESULT_LENGTH"),
+    workerCode: z.string().optional().describe("GW_ERR_MODEL: the worker's own code, e.g. HANDLER_ERROR, RESULT_LENGTH, RESULT_SCHEMA"),
     attempts: z.int().optional().describe('GW_ERR_POISON_ROW: times the row crashed a worker'),
     lastCode: z.string().optional().describe('GW_ERR_POISON_ROW: the code of its last failure'),
   });

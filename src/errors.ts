@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   GW_ERR_TOO_MANY_ROWS: { retriable: false, summary: 'More rows than a request may hold' },
   GW_ERR_BAD_REQUEST: { retriable: false, summary: 'The HTTP request itself could not be read' },
   GW_ERR_NOT_FOUND: { retriable: false, summary: 'No such route' },
+  GW_ERR_METHOD_NOT_ALLOWED: { retriable: false, summary: 'The path exists, but not for this method: the Allow header lists the methods it takes' },
   GW_ERR_MODEL_NOT_FOUND: { retriable: false, summary: 'No model of that name is loaded' },
   GW_ERR_EMPTY_RECORD: { retriable: false, summary: 'A Kafka record has no value' },
   // admission and deadlines
@@ -24,7 +25,7 @@ export const ERROR_CODES = {
   GW_ERR_OVERLOADED: { retriable: true, summary: 'The predicted wait exceeds the latency objective' },
   GW_ERR_NOT_READY: { retriable: true, summary: 'No worker of the model is ready' },
   GW_ERR_SHUTTING_DOWN: { retriable: true, summary: 'The gateway (or this model) is shutting down' },
-  GW_ERR_DEADLINE_EXCEEDED: { retriable: false, summary: 'The deadline passed before the rows reached the model' },
+  GW_ERR_DEADLINE_EXCEEDED: { retriable: false, summary: 'The deadline passed before the answer: rows still queued were not sent, rows already at the model were computed and dropped' },
   // workers and the model
   GW_ERR_MODEL: { retriable: false, summary: "The model's handler failed on this input" },
   GW_ERR_WORKER_EXITED: { retriable: true, summary: 'The worker running the batch exited' },
@@ -151,8 +152,8 @@ export class TooManyRowsError extends GatewayError {
   }
 }
 
-/** Why Node's HTTP parser refused a request; the HTTP front door turns each into its status. */
-export type BadHttpReason = 'malformed' | 'timeout' | 'headers_too_large';
+/** Why a request could not be read as HTTP; the HTTP front door turns each into its status. */
+export type BadHttpReason = 'malformed' | 'timeout' | 'headers_too_large' | 'expectation_failed';
 
 /** The HTTP request itself could not be read (malformed, headers too large, too slow); no route ran. */
 export class BadHttpRequestError extends GatewayError {
@@ -164,6 +165,17 @@ export class BadHttpRequestError extends GatewayError {
 
 export class NotFoundError extends GatewayError {
   readonly code = 'GW_ERR_NOT_FOUND';
+}
+
+/** The path is served, but not with this method; `allow` lists the methods it takes. */
+export class MethodNotAllowedError extends GatewayError {
+  readonly code = 'GW_ERR_METHOD_NOT_ALLOWED';
+  constructor(readonly method: string, readonly path: string, readonly allow: readonly string[]) {
+    super(`${path} does not take ${method}; it takes ${allow.join(', ')}`);
+  }
+  override details(): Record<string, unknown> {
+    return { allow: this.allow };
+  }
 }
 
 /** No model of this name is loaded (never was, or was unloaded). */

@@ -15,6 +15,7 @@ const gatewayErrorSchema = z
     row: z.int().optional().describe('GW_ERR_MODEL, GW_ERR_POISON_ROW: index of the failing row among those of the request'),
     rows: z.int().optional().describe('GW_ERR_TOO_MANY_ROWS: rows sent'),
     limitRows: z.int().optional().describe('GW_ERR_TOO_MANY_ROWS: the limit'),
+    allow: z.array(z.string()).optional().describe('GW_ERR_METHOD_NOT_ALLOWED: the methods the path takes (also the Allow header)'),
     limitBytes: z.int().optional().describe('GW_ERR_PAYLOAD_TOO_LARGE: the body limit'),
     model: z.string().optional().describe('GW_ERR_MODEL_NOT_FOUND, GW_ERR_LOAD_FAILED: the model named'),
     predictedMs: z.number().optional().describe('GW_ERR_OVERLOADED: the predicted wait'),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -7,8 +8,10 @@ import {
   GatewayError,
   InternalError,
   InvalidJsonError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
@@ -53,6 +56,9 @@ export function errorHandler(bodyLimit: number, draining: () => boolean = () => 
       request.log.debug({ code: gatewayError.code }, gatewayError.message);
     }
     if (gatewayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(gatewayError.retryAfterSeconds));
+    // RFC 9110 §11.6.1 and §15.5.6: a 401 names its scheme, a 405 the methods the path takes.
+    if (gatewayError instanceof UnauthorizedError) reply.header('www-authenticate', 'Bearer realm="admin"');
+    if (gatewayError instanceof MethodNotAllowedError) reply.header('allow', gatewayError.allow.join(', '));
     return reply.code(status).send({
       error: { code: gatewayError.code, message: gatewayError.message, requestId: request.id, ...gatewayError.details() },
     });
@@ -84,7 +90,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
         : new BadHttpRequestError(`the request is not valid HTTP (${error.code ?? 'parse error'})`, 'malformed', { cause: error });
   const status = httpStatusOf(gatewayError);
   const id = randomUUID();
-  const body = JSON.stringify({ error: { code: gatewayError.code, message: gatewayError.message, requestId: id } });
+  const body = rawErrorBody(gatewayError, id);
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
@@ -93,4 +99,21 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
     );
   }
   socket.destroy(error);
+}
+
+function rawErrorBody(error: GatewayError, requestId: string): string {
+  return JSON.stringify({ error: { code: error.code, message: error.message, requestId } });
+}
+
+/**
+ * Node's `checkExpectation`: an `Expect` other than `100-continue`, which no
+ * route understands (RFC 9110 §10.1.1), answered 417 in the JSON error shape
+ * before any route runs.
+ */
+export function answerExpectationFailed(request: IncomingMessage, response: ServerResponse): void {
+  const error = new BadHttpRequestError(`the Expect header ${JSON.stringify(request.headers.expect)} is not supported; only 100-continue is`, 'expectation_failed');
+  const id = randomUUID();
+  const body = rawErrorBody(error, id);
+  response.writeHead(httpStatusOf(error), { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': id, connection: 'close' });
+  response.end(body);
 }

@@ -13,6 +13,7 @@ const HEADERS: Readonly<Record<string, { readonly description: string; readonly 
   'x-request-id': { description: 'The correlation id: the one sent, or a new one', schema: { type: 'string' } },
   'x-model-version': { description: 'The model version that answered (it changes when the model is reloaded)', schema: { type: 'string' } },
   'retry-after': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+  'www-authenticate': { description: 'The scheme to authenticate with: Bearer (the admin token)', schema: { type: 'string' } },
 };
 
 export interface OpenApiInfo {
@@ -147,14 +148,14 @@ function rewriteRefs(value: unknown, renamed: ReadonlyMap<string, string>): unkn
   return out;
 }
 
-/** Every response carries `x-request-id`; every 503 `retry-after`; a route adds its own by status. */
+/** Every response carries `x-request-id`; every 503 `retry-after`; every 401 `www-authenticate`; a route adds its own by status. */
 function declareHeaders(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       const extra = operation[RESPONSE_HEADERS_KEY] ?? {};
       delete operation[RESPONSE_HEADERS_KEY];
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        const names = ['x-request-id', ...(status === '503' || status === '429' ? ['retry-after'] : []), ...(extra[status] ?? [])];
+        const names = ['x-request-id', ...(status === '503' || status === '429' ? ['retry-after'] : []), ...(status === '401' ? ['www-authenticate'] : []), ...(extra[status] ?? [])];
         response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, HEADERS[name]])) };
       }
     }

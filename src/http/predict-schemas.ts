@@ -30,8 +30,12 @@ export function predictHeaders(maxTimeoutMs: number): z.ZodType {
       .min(1)
       .max(maxTimeoutMs)
       .optional()
-      .describe('Deadline in milliseconds: rows not sent to the model by then are dropped and answered with 504. A caller that sets it is admitted up to it rather than up to the latency objective'),
-    [REQUEST_ID_HEADER]: z.string().max(128).optional().describe('Correlation id; generated when absent, echoed in the response'),
+      .describe('Deadline in milliseconds for the answer: when it passes the request is answered 504; rows still queued are never sent, rows already at the model are computed and their results dropped. A caller that sets it is admitted up to it rather than up to the latency objective'),
+    // No maxLength or pattern here: an id that does not fit is replaced, not refused, and a documented limit the server does not enforce misleads.
+    [REQUEST_ID_HEADER]: z
+      .string()
+      .optional()
+      .describe('Correlation id, echoed in the response and the logs: kept when it is 1 to 128 characters of A-Z a-z 0-9 . _ : @ / + = -, otherwise (or when absent) replaced by a new UUID, never refused'),
   });
 }
 

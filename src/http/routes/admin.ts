@@ -46,6 +46,8 @@ const stateSchema = z.object({
 });
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema };
+/** A route that reads a JSON body also answers 413 (over --body-limit-bytes) and 415 (not application/json). */
+const bodyErrors = { ...errors, 413: errorBodySchema, 415: errorBodySchema };
 const nameParams = z.object({ name: z.string().describe('The model') });
 
 /**
@@ -79,7 +81,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     typed.patch(
       '/admin/config',
       {
-        schema: { summary: "Change the default model's batching, admission or worker count while serving", operationId: 'tuneDefaultModel', tags, security, body: tuningSchema, response: { 200: stateSchema, ...errors } },
+        schema: { summary: "Change the default model's batching, admission or worker count while serving", operationId: 'tuneDefaultModel', tags, security, body: tuningSchema, response: { 200: stateSchema, ...bodyErrors } },
         validatorCompiler,
       },
       async (request) => tune(models.resolve(undefined), request.body, request.log),
@@ -92,7 +94,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     typed.patch(
       '/admin/models/:name/config',
       {
-        schema: { summary: "Change a model's batching, admission or worker count while serving", operationId: 'tuneModel', tags, security, params: nameParams, body: tuningSchema, response: { 200: stateSchema, ...errors } },
+        schema: { summary: "Change a model's batching, admission or worker count while serving", operationId: 'tuneModel', tags, security, params: nameParams, body: tuningSchema, response: { 200: stateSchema, ...bodyErrors } },
         validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validatorCompiler() : (value: unknown) => ({ value })),
       },
       async (request) => tune(models.resolve(request.params.name), request.body, request.log),

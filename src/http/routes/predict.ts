@@ -37,7 +37,7 @@ const ERROR_RESPONSES = {
   415: errorResponse('Content-type is not application/json'),
   500: errorResponse('The model failed on this input'),
   503: errorResponse('Overloaded, not ready or shutting down: retry after Retry-After seconds'),
-  504: errorResponse('Deadline (x-request-timeout) passed before the rows reached the model'),
+  504: errorResponse('Deadline (x-request-timeout) passed before the answer: rows still queued were not sent, rows already at the model were computed and dropped'),
 };
 
 /**

@@ -138,7 +138,8 @@ export class WorkerPool implements BackendPool {
     worker.started.then(
       (ready) => {
         this.#lastStartError = undefined;
-        logger.info({ pid: ready.pid }, 'worker ready');
+        // `pid` is the gateway's own (the root logger's base): the worker's is workerPid.
+        logger.info({ workerPid: ready.pid }, 'worker ready');
         this.#options.onWorkerReady?.();
       },
       (error: WorkerStartError) => {
@@ -153,7 +154,7 @@ export class WorkerPool implements BackendPool {
       if (stable) this.#failures[slot] = 0;
       else if (!diedInBatch) this.#failures[slot] = this.#failures[slot]! + 1;
       const delay = diedInBatch ? 0 : restartBackoffMs(Math.max(0, this.#failures[slot]! - 1));
-      logger.warn({ pid: worker.pid, code: exit.code, signal: exit.signal, batchesLost: exit.batchesLost, restartInMs: delay }, 'worker exited; restarting');
+      logger.warn({ workerPid: worker.pid, code: exit.code, signal: exit.signal, batchesLost: exit.batchesLost, restartInMs: delay }, 'worker exited; restarting');
       const timer = setTimeout(() => {
         this.#restartTimers.delete(timer);
         if (this.#stopping || this.#workers[slot] !== worker) return;

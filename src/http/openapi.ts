@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { STATUS_CODES } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { SHARED_COMPONENTS } from './error-body.js';
@@ -20,6 +21,10 @@ export interface OpenApiInfo {
   readonly title: string;
   readonly version: string;
   readonly description: string;
+  /** Every tag the routes use, with what it groups (Swagger UI shows them as sections). */
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
+  /** Whether the admin routes are served: only then is the bearer scheme declared (Swagger UI's Authorize button). */
+  readonly admin: boolean;
 }
 
 /** The registry of named component schemas one server documents (its own: servers in one process never share ids). */
@@ -59,14 +64,16 @@ export function nameComponent(registry: SchemaRegistry, schema: z.ZodType, id: s
  */
 export async function registerOpenApi(app: FastifyInstance, registry: SchemaRegistry, info: OpenApiInfo): Promise<void> {
   const toComponents = createJsonSchemaTransformObject({ schemaRegistry: registry });
+  const { tags, admin, ...about } = info;
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' } } },
+      info: about,
+      tags: [...tags],
+      ...(admin ? { components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' } } } } : {}),
     },
     transform: createJsonSchemaTransform({ schemaRegistry: registry }),
-    transformObject: (document) => declareHeaders(mergeInputComponents(toComponents(document) as OpenApiDocument)),
+    transformObject: (document) => describeResponses(declareHeaders(mergeInputComponents(toComponents(document) as OpenApiDocument))),
   });
 }
 
@@ -77,7 +84,7 @@ interface OpenApiDocument {
 }
 
 interface Operation {
-  responses?: Record<string, { headers?: Record<string, unknown> }>;
+  responses?: Record<string, { headers?: Record<string, unknown>; description?: string }>;
   [RESPONSE_HEADERS_KEY]?: Record<string, readonly string[]>;
 }
 
@@ -157,6 +164,18 @@ function declareHeaders(document: OpenApiDocument): OpenApiDocument {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const names = ['x-request-id', ...(status === '503' || status === '429' ? ['retry-after'] : []), ...(status === '401' ? ['www-authenticate'] : []), ...(extra[status] ?? [])];
         response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, HEADERS[name]])) };
+      }
+    }
+  }
+  return document;
+}
+
+/** A response documented without a description is named by its status ("OK", "Service Unavailable"), not "Default Response". */
+function describeResponses(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === undefined || response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? status;
       }
     }
   }

@@ -96,6 +96,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     title: 'Inference gateway',
     version: GATEWAY_VERSION,
     description: `Serves ${names}. /predict is the default model, ${config.defaultModel}; /models/{name}/predict any loaded model.`,
+    tags: [
+      ...options.documented.map((model) => ({ name: model.name, description: `${model.name} ${model.version}: ${model.description}` })),
+      { name: 'v2', description: 'The Open Inference Protocol (KServe V2): server and model metadata, readiness, inference with tensors' },
+      { name: 'health', description: 'Liveness and readiness for load balancers and orchestrators' },
+      { name: 'metrics', description: 'Prometheus metrics' },
+      ...(config.adminToken === undefined
+        ? []
+        : [
+            { name: 'admin', description: 'Tune batching and reload models while serving (Authorization: Bearer <admin token>)' },
+            { name: 'model repository', description: 'The model repository: list, load and unload models (Authorization: Bearer <admin token>)' },
+          ]),
+    ],
+    admin: config.adminToken !== undefined,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 

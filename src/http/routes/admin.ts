@@ -108,7 +108,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
           tags,
           security,
           params: nameParams,
-          response: { 200: z.object({ model: z.string(), previousVersion: z.string(), version: z.string(), durationMs: z.number() }), ...errors },
+          response: { 200: z.object({ model: z.string(), previousVersion: z.string(), version: z.string(), durationMs: z.int().describe("Time the reload took, in whole milliseconds") }), ...errors },
         },
       },
       async (request) => models.resolve(request.params.name).reload(),

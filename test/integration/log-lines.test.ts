@@ -39,7 +39,7 @@ describe('log lines (toy model, real worker, debug level)', () => {
     const entries = lines.map((line) => JSON.parse(line) as { msg: string; stream?: string }).filter((entry) => entry.stream === 'stderr');
     const tracebacks = entries.filter((entry) => entry.msg.includes('Traceback (most recent call last):'));
     expect(tracebacks).toHaveLength(1);
-    expect(tracebacks[0]!.msg).toMatch(/^batch \d+: predict\(\) raised:\nTraceback/);
+    expect(tracebacks[0]!.msg).toMatch(/^gateway_worker\[\d+\]: batch \d+: predict\(\) raised:\nTraceback/);
     expect(tracebacks[0]!.msg.endsWith('ValueError: row asked to explode')).toBe(true);
     expect(entries.filter((entry) => entry.msg.trimStart().startsWith('File "'))).toEqual([]);
   });

@@ -130,7 +130,8 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
     batchTimeoutFloorMs: settings.batchTimeoutFloorMs,
     maxQueueRows: settings.maxQueueRows,
     batchCap: Number.isFinite(state.batchCap) ? state.batchCap : settings.maxBatchRows,
-    cost: state.cost ? { ...state.cost } : null,
+    // Rounded for people reading it: the fit is an estimate, its 15th digit is noise.
+    cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples } : null,
     objectiveFeasible: state.objectiveFeasible ?? null,
     queuedRows: state.queuedRows,
     inFlightBatches: state.inFlightBatches,
@@ -139,4 +140,9 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
 }

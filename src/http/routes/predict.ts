@@ -33,6 +33,7 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 const ERROR_RESPONSES = {
   400: errorResponse('Invalid input: issues name each field and why'),
   404: errorResponse('No such model is loaded (GW_ERR_MODEL_NOT_FOUND)'),
+  408: errorResponse('The request (headers and body) did not arrive in full within --body-timeout-ms (GW_ERR_BAD_REQUEST); the connection is closed'),
   413: errorResponse('Body or row count over the limit'),
   415: errorResponse('Content-type is not application/json'),
   500: errorResponse('The model failed on this input'),

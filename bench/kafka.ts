@@ -537,7 +537,7 @@ export function writeMarkdown(result: KafkaBenchResult): void {
     ),
   );
   parts.push(
-    `records/s: ${thousands(result.runs[0]?.records ?? 0)} records sent as fast as one producer can, until the last result is read. CPU and RSS: the system's whole process tree (gateway: Node + ${result.settings.workers} workers; Jet: the JVM, -Xmx1g, and its Python processes) over that window. Latency: ${thousands(result.runs[0]?.pacedRecords ?? 0)} records at ${result.runs[0]?.pacedRate ?? 0}/s; "p50/p99" from the input record's timestamp (set when produced) to the output record's (set by the system's producer); "visible" to when the bench's reader got it (\`read_committed\` for exactly-once, so it includes the wait for the commit). Raw model at ${result.raw.batchRows} rows, one process: ${thousands(result.raw.rowsPerSec)} rows/s.`,
+    `records/s: ${thousands(result.runs[0]?.records ?? 0)} records sent as fast as one producer can, until the last result is read. CPU and RSS: the system's whole process tree (gateway: Node + ${result.settings.workers} worker${result.settings.workers === 1 ? '' : 's'}; Jet: the JVM, -Xmx1g, and its Python processes) over that window. Latency: ${thousands(result.runs[0]?.pacedRecords ?? 0)} records at ${result.runs[0]?.pacedRate ?? 0}/s; "p50/p99" from the input record's timestamp (set when produced) to the output record's (set by the system's producer); "visible" to when the bench's reader got it (\`read_committed\` for exactly-once, so it includes the wait for the commit). Raw model at ${result.raw.batchRows} rows, one process: ${thousands(result.raw.rowsPerSec)} rows/s.`,
   );
   if (result.faults.length > 0) {
     parts.push('### Fault: one Python process SIGKILLed mid-run');

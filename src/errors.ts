@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   GW_ERR_TOO_MANY_ROWS: { retriable: false, summary: 'More rows than a request may hold' },
   GW_ERR_BAD_REQUEST: { retriable: false, summary: 'The HTTP request itself could not be read' },
   GW_ERR_NOT_FOUND: { retriable: false, summary: 'No such route' },
+  GW_ERR_METHOD_NOT_ALLOWED: { retriable: false, summary: 'The path exists, but not for this method: the Allow header lists the methods it takes' },
   GW_ERR_MODEL_NOT_FOUND: { retriable: false, summary: 'No model of that name is loaded' },
   GW_ERR_EMPTY_RECORD: { retriable: false, summary: 'A Kafka record has no value' },
   // admission and deadlines
@@ -24,7 +25,7 @@ export const ERROR_CODES = {
   GW_ERR_OVERLOADED: { retriable: true, summary: 'The predicted wait exceeds the latency objective' },
   GW_ERR_NOT_READY: { retriable: true, summary: 'No worker of the model is ready' },
   GW_ERR_SHUTTING_DOWN: { retriable: true, summary: 'The gateway (or this model) is shutting down' },
-  GW_ERR_DEADLINE_EXCEEDED: { retriable: false, summary: 'The deadline passed before the rows reached the model' },
+  GW_ERR_DEADLINE_EXCEEDED: { retriable: false, summary: 'The deadline passed before the answer: rows still queued were not sent, rows already at the model were computed and dropped' },
   // workers and the model
   GW_ERR_MODEL: { retriable: false, summary: "The model's handler failed on this input" },
   GW_ERR_WORKER_EXITED: { retriable: true, summary: 'The worker running the batch exited' },
@@ -151,8 +152,8 @@ export class TooManyRowsError extends GatewayError {
   }
 }
 
-/** Why Node's HTTP parser refused a request; the HTTP front door turns each into its status. */
-export type BadHttpReason = 'malformed' | 'timeout' | 'headers_too_large';
+/** Why a request could not be read as HTTP; the HTTP front door turns each into its status. */
+export type BadHttpReason = 'malformed' | 'timeout' | 'headers_too_large' | 'expectation_failed';
 
 /** The HTTP request itself could not be read (malformed, headers too large, too slow); no route ran. */
 export class BadHttpRequestError extends GatewayError {
@@ -164,6 +165,17 @@ export class BadHttpRequestError extends GatewayError {
 
 export class NotFoundError extends GatewayError {
   readonly code = 'GW_ERR_NOT_FOUND';
+}
+
+/** The path is served, but not with this method; `allow` lists the methods it takes. */
+export class MethodNotAllowedError extends GatewayError {
+  readonly code = 'GW_ERR_METHOD_NOT_ALLOWED';
+  constructor(readonly method: string, readonly path: string, readonly allow: readonly string[]) {
+    super(`${path} does not take ${method}; it takes ${allow.join(', ')}`);
+  }
+  override details(): Record<string, unknown> {
+    return { allow: this.allow };
+  }
 }
 
 /** No model of this name is loaded (never was, or was unloaded). */
@@ -233,18 +245,37 @@ export class DeadlineExceededError extends GatewayError {
 
 // ---- workers and the model ---------------------------------------------------------
 
+/**
+ * Where in a caller's request a failing row sits: `row` is its index among the
+ * rows submitted (set by the engine), `field` how the front door names it
+ * (`instances[2]`), set only where the request held several rows.
+ */
+export interface RowLocation {
+  readonly row?: number | undefined;
+  readonly field?: string | undefined;
+}
+
+function locationDetails(location: RowLocation): Record<string, unknown> {
+  return { ...(location.field === undefined ? {} : { field: location.field }), ...(location.row === undefined ? {} : { row: location.row }) };
+}
+
 /** The model's handler raised (or answered wrongly) for the batch holding this row. */
 export class ModelError extends GatewayError {
   readonly code = 'GW_ERR_MODEL';
-  /** The worker's own error code, e.g. `HANDLER_ERROR`, `RESULT_LENGTH`. */
-  constructor(readonly workerCode: string, message: string) {
-    super(message);
+  /** The worker's own error code, e.g. `HANDLER_ERROR`, `RESULT_LENGTH`, `RESULT_SCHEMA`. */
+  constructor(readonly workerCode: string, message: string, readonly location: RowLocation = {}) {
+    super(location.field === undefined ? message : `${location.field}: ${message}`);
+    this.#reason = message;
+  }
+  readonly #reason: string;
+  /** The same failure, located in the caller's request. */
+  at(location: RowLocation): ModelError {
+    return new ModelError(this.workerCode, this.#reason, { ...this.location, ...location });
   }
   override details(): Record<string, unknown> {
-    return { workerCode: this.workerCode };
+    return { workerCode: this.workerCode, ...locationDetails(this.location) };
   }
 }
-
 export class WorkerExitedError extends GatewayError {
   readonly code = 'GW_ERR_WORKER_EXITED';
   override readonly retryAfterSeconds = 1;
@@ -262,11 +293,15 @@ export class BatchTimeoutError extends GatewayError {
 /** This row alone kept killing (or hanging) the worker that ran it: it is refused, the rest of its batch is served. */
 export class PoisonRowError extends GatewayError {
   readonly code = 'GW_ERR_POISON_ROW';
-  constructor(readonly attempts: number, readonly lastError: GatewayError) {
-    super(`this row crashed the model worker ${attempts} times on its own (last: ${lastError.message}); it was not retried further`);
+  constructor(readonly attempts: number, readonly lastError: GatewayError, readonly location: RowLocation = {}) {
+    super(`${location.field === undefined ? '' : `${location.field}: `}this row crashed the model worker ${attempts} times on its own (last: ${lastError.message}); it was not retried further`);
+  }
+  /** The same failure, located in the caller's request. */
+  at(location: RowLocation): PoisonRowError {
+    return new PoisonRowError(this.attempts, this.lastError, { ...this.location, ...location });
   }
   override details(): Record<string, unknown> {
-    return { attempts: this.attempts, lastCode: this.lastError.code };
+    return { attempts: this.attempts, lastCode: this.lastError.code, ...locationDetails(this.location) };
   }
 }
 

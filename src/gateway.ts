@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createBackends, type BackendOptions } from './backends/backends.js';
 import { modelConfig, PYTHON_DIR, type GatewayConfig, type ModelConfig } from './config/config.js';
 import { HttpFrontDoor } from './http/http-front-door.js';
+import { checkPortFree } from './http/port-in-use.js';
 import { buildServer } from './http/server.js';
 import { kafkaFrontDoorFromConfig } from './kafka/kafka-front-door-from-config.js';
 import type { FrontDoor } from './lifecycle/front-door.js';
@@ -65,6 +66,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     watch: config.watchModel,
     logger: logger.child({ component: 'registry' }),
   });
+  if (config.http) await checkPortFree(config.host, config.port);
   await registry.startAll(config.models);
 
   let draining = false;

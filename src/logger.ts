@@ -10,7 +10,8 @@ export function createLogger(level: string, pretty = process.stdout.isTTY === tr
     base: { pid: process.pid },
     // The admin token travels in this header; it must never reach a log.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+    // One line per entry on a terminal (fields inline): a multi-line message, such as a Python traceback, is the only exception.
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } } : {}),
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

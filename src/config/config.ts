@@ -39,6 +39,7 @@ const OPTIONS = {
   maxQueueRows: { flag: 'max-queue-rows', env: 'GATEWAY_MAX_QUEUE_ROWS', help: 'rows waiting for a model before new requests are refused with 503 (default: manifest, else 65536)' },
   requestTimeoutMs: { flag: 'request-timeout-ms', env: 'GATEWAY_REQUEST_TIMEOUT_MS', help: 'default deadline of a request (header x-request-timeout overrides)' },
   bodyLimitBytes: { flag: 'body-limit-bytes', env: 'GATEWAY_BODY_LIMIT_BYTES', help: 'largest accepted request body' },
+  bodyTimeoutMs: { flag: 'body-timeout-ms', env: 'GATEWAY_BODY_TIMEOUT_MS', help: 'time a client has to send a whole request, headers and body; a slower one is answered 408' },
   python: { flag: 'python', env: 'GATEWAY_PYTHON', help: 'Python used to create the model virtualenv' },
   workerStartTimeoutMs: { flag: 'worker-start-timeout-ms', env: 'GATEWAY_WORKER_START_TIMEOUT_MS', help: 'a worker not ready this long after starting (model still loading) is killed and reported' },
   workerPython: { flag: 'worker-python', env: 'GATEWAY_WORKER_PYTHON', help: 'run workers with this Python (an environment you manage) instead of <model>/.venv' },
@@ -78,6 +79,8 @@ const rawConfigSchema = z
     requestTimeoutMs: int(1, 3_600_000).default(30_000),
     // A full 4096-row census request is about 1.4 MB; parsing a body blocks the event loop, so the default leaves room without inviting 16 MB ones.
     bodyLimitBytes: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+    // 4 MiB in 30 s is ~1.1 Mbit/s: any real client on a real link, and a trickling one holds its connection no longer.
+    bodyTimeoutMs: int(100, 3_600_000).default(30_000),
     python: z.string().min(1).default('python3'),
     workerPython: z.string().min(1).optional(),
     workerStartTimeoutMs: int(100, 3_600_000).default(120_000),

@@ -1,7 +1,7 @@
 import { BatchTimeoutError, DeadlineExceededError, GatewayError, InternalError, ModelError, PoisonRowError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
 import { batchCap } from './batch-cap.js';
-import { checkResults } from './check-results.js';
+import { checkResults, invalidResults, type ResultCheck } from './check-results.js';
 import type { CostModel } from './cost-model.js';
 import { ObjectiveFeasibility } from './objective-feasibility.js';
 import { halve, sliceRows } from './halve.js';
@@ -58,6 +58,8 @@ export interface BatcherOptions {
   readonly cost: CostModel;
   readonly hooks?: BatcherHooks;
   readonly now?: () => number;
+  /** Checks each result against the model's declared output; a result that breaks it fails its row alone. */
+  readonly checkResult?: ResultCheck | undefined;
 }
 
 // Compact the queue array once this many consumed slots sit at its head.
@@ -98,6 +100,7 @@ export class Batcher {
   #cost: CostModel;
   #hooks: BatcherHooks;
   #now: () => number;
+  readonly #checkResult: ResultCheck | undefined;
   #inFlightBatches = 0;
   #waitTimer: NodeJS.Timeout | undefined;
   #feasibility = new ObjectiveFeasibility();
@@ -108,6 +111,7 @@ export class Batcher {
     this.#cost = options.cost;
     this.#hooks = options.hooks ?? {};
     this.#now = options.now ?? (() => performance.now());
+    this.#checkResult = options.checkResult;
   }
 
   /** Rows waiting for a worker (retries included), counting only requests still waiting for an answer. */
@@ -318,7 +322,7 @@ export class Batcher {
         if (this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs)) this.#hooks.onFeasibilityChange?.(this.#feasibility.current!);
         this.#hooks.onBatchDone?.(rows.length, durationMs, undefined, worker.version);
         for (const slice of slices) slice.request.modelVersion = worker.version;
-        splitBatch(slices, results);
+        splitBatch(slices, results, this.#checkResult === undefined ? undefined : invalidResults(results, this.#checkResult));
         this.drain();
         this.#notifyIfIdle();
       },
@@ -353,14 +357,15 @@ export class Batcher {
       this.#hooks.onRetry?.(reason, rows);
       return;
     }
-    const request = live[0]!.request;
+    const { request, offset: row } = live[0]!;
     if (reason === 'model_error') {
       this.#hooks.onPoison?.(failure);
-      request.fail(failure);
+      // The caller learns which of its rows failed (front doors name it, e.g. instances[2]).
+      request.fail(failure instanceof ModelError ? failure.at({ row }) : failure);
       return;
     }
     if (crashes + 1 >= MAX_CRASHES_PER_ROW) {
-      const poison = new PoisonRowError(crashes + 1, failure);
+      const poison = new PoisonRowError(crashes + 1, failure, { row });
       this.#hooks.onPoison?.(poison);
       request.fail(poison);
       return;

@@ -13,3 +13,23 @@ export function checkResults(results: unknown, rows: number): Result[] {
   }
   return results as Result[];
 }
+
+/** Why one result breaks the model's declared output (naming the field), or `undefined` when it matches. */
+export type ResultCheck = (result: unknown) => string | undefined;
+
+/**
+ * The results of a batch that break the model's declared output, by their
+ * position in the batch. Unlike a handler error, the failing rows are known
+ * exactly, so they fail on their own and the rest of the batch is served
+ * without running the model again.
+ */
+export function invalidResults(results: readonly Result[], check: ResultCheck): Map<number, ModelError> | undefined {
+  let invalid: Map<number, ModelError> | undefined;
+  for (let i = 0; i < results.length; i++) {
+    const problem = check(results[i]);
+    if (problem === undefined) continue;
+    invalid ??= new Map();
+    invalid.set(i, new ModelError('RESULT_SCHEMA', `the model's result does not match its declared output: ${problem}`));
+  }
+  return invalid;
+}

@@ -3,6 +3,7 @@ import { GatewayError, NotReadyError, OverloadedError, QueueFullError, ShuttingD
 import type { GatewayMetrics, Source } from '../metrics/metrics.js';
 import type { Result, Row } from '../model/row-schema.js';
 import { Batcher, type BatchSettings, type WorkerSource } from './batcher.js';
+import type { ResultCheck } from './check-results.js';
 import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
 import { admissionRefusal } from './admission.js';
@@ -28,6 +29,8 @@ export interface EngineOptions {
   /** Told (once per change, not per request) when the latency objective becomes infeasible or feasible again. */
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** Checks each result against the model's declared output (see {@link ResultCheck}). */
+  readonly checkResult?: ResultCheck | undefined;
 }
 
 export interface SubmitOptions {
@@ -105,6 +108,7 @@ export class Engine {
       workers: options.workers,
       cost: this.#cost,
       now: this.#now,
+      checkResult: options.checkResult,
       hooks: {
         onDispatch: (rows, slices, now, predictedMs) => {
           if (!metrics) return;

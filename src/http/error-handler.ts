@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -7,12 +8,15 @@ import {
   GatewayError,
   InternalError,
   InvalidJsonError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
 import { httpStatusOf } from './http-status.js';
+import { readRestOfBodyAfterAnswer, wasAnsweredEarly } from './unread-body.js';
 
 /** Maps anything thrown while serving a request to the gateway's typed errors. */
 export function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
@@ -40,9 +44,11 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
 }
 
 /** The only place errors become HTTP responses: `{"error": {code, message, requestId, ...details}}`. */
-export function errorHandler(bodyLimit: number) {
+export function errorHandler(bodyLimit: number, draining: () => boolean = () => false) {
   return function handle(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const gatewayError = toGatewayError(error, bodyLimit);
+    // While shutting down every connection closes anyway.
+    if (!draining()) readRestOfBodyAfterAnswer(request, reply);
     const status = httpStatusOf(gatewayError);
     if (status === 500) {
       request.log.error({ err: error, code: gatewayError.code }, gatewayError.message);
@@ -50,6 +56,9 @@ export function errorHandler(bodyLimit: number) {
       request.log.debug({ code: gatewayError.code }, gatewayError.message);
     }
     if (gatewayError.retryAfterSeconds !== undefined) reply.header('retry-after', String(gatewayError.retryAfterSeconds));
+    // RFC 9110 §11.6.1 and §15.5.6: a 401 names its scheme, a 405 the methods the path takes.
+    if (gatewayError instanceof UnauthorizedError) reply.header('www-authenticate', 'Bearer realm="admin"');
+    if (gatewayError instanceof MethodNotAllowedError) reply.header('allow', gatewayError.allow.join(', '));
     return reply.code(status).send({
       error: { code: gatewayError.code, message: gatewayError.message, requestId: request.id, ...gatewayError.details() },
     });
@@ -68,15 +77,20 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
 export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
   // A reset connection has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Its request was already answered (413, 415) while the rest of its body was being discarded: just stop.
+  if (wasAnsweredEarly(socket)) {
+    socket.destroy();
+    return;
+  }
   const gatewayError =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? new BadHttpRequestError('the request headers are larger than the server accepts', 'headers_too_large', { cause: error })
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new BadHttpRequestError('the request was not received in time', 'timeout', { cause: error })
+        ? new BadHttpRequestError('the request (headers and body) was not received within the deadline (--body-timeout-ms)', 'timeout', { cause: error })
         : new BadHttpRequestError(`the request is not valid HTTP (${error.code ?? 'parse error'})`, 'malformed', { cause: error });
   const status = httpStatusOf(gatewayError);
   const id = randomUUID();
-  const body = JSON.stringify({ error: { code: gatewayError.code, message: gatewayError.message, requestId: id } });
+  const body = rawErrorBody(gatewayError, id);
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
@@ -85,4 +99,21 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
     );
   }
   socket.destroy(error);
+}
+
+function rawErrorBody(error: GatewayError, requestId: string): string {
+  return JSON.stringify({ error: { code: error.code, message: error.message, requestId } });
+}
+
+/**
+ * Node's `checkExpectation`: an `Expect` other than `100-continue`, which no
+ * route understands (RFC 9110 §10.1.1), answered 417 in the JSON error shape
+ * before any route runs.
+ */
+export function answerExpectationFailed(request: IncomingMessage, response: ServerResponse): void {
+  const error = new BadHttpRequestError(`the Expect header ${JSON.stringify(request.headers.expect)} is not supported; only 100-continue is`, 'expectation_failed');
+  const id = randomUUID();
+  const body = rawErrorBody(error, id);
+  response.writeHead(httpStatusOf(error), { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': id, connection: 'close' });
+  response.end(body);
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FrontDoor, FrontDoorHealth } from '../lifecycle/front-door.js';
+import { portError } from './port-in-use.js';
 
 export interface HttpListen {
   readonly host: string;
@@ -24,7 +25,11 @@ export class HttpFrontDoor implements FrontDoor {
   }
 
   async start(): Promise<void> {
-    this.#url = await this.app.listen({ host: this.#listen.host, port: this.#listen.port });
+    try {
+      this.#url = await this.app.listen({ host: this.#listen.host, port: this.#listen.port });
+    } catch (error) {
+      throw portError(this.#listen.host, this.#listen.port, (error as NodeJS.ErrnoException).code) ?? error;
+    }
   }
 
   /**

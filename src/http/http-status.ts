@@ -15,6 +15,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   GW_ERR_TOO_MANY_ROWS: 413,
   GW_ERR_BAD_REQUEST: 400,
   GW_ERR_NOT_FOUND: 404,
+  GW_ERR_METHOD_NOT_ALLOWED: 405,
   GW_ERR_MODEL_NOT_FOUND: 404,
   GW_ERR_EMPTY_RECORD: 400,
   GW_ERR_QUEUE_FULL: 503,
@@ -36,7 +37,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   GW_ERR_INTERNAL: 500,
 };
 
-const BAD_REQUEST_STATUS: Readonly<Record<BadHttpReason, 400 | 408 | 431>> = { malformed: 400, timeout: 408, headers_too_large: 431 };
+const BAD_REQUEST_STATUS: Readonly<Record<BadHttpReason, 400 | 408 | 417 | 431>> = { malformed: 400, timeout: 408, headers_too_large: 431, expectation_failed: 417 };
 
 /** The status an error is answered with over HTTP. */
 export function httpStatusOf(error: GatewayError): number {

@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { STATUS_CODES } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { SHARED_COMPONENTS } from './error-body.js';
@@ -13,12 +14,17 @@ const HEADERS: Readonly<Record<string, { readonly description: string; readonly 
   'x-request-id': { description: 'The correlation id: the one sent, or a new one', schema: { type: 'string' } },
   'x-model-version': { description: 'The model version that answered (it changes when the model is reloaded)', schema: { type: 'string' } },
   'retry-after': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+  'www-authenticate': { description: 'The scheme to authenticate with: Bearer (the admin token)', schema: { type: 'string' } },
 };
 
 export interface OpenApiInfo {
   readonly title: string;
   readonly version: string;
   readonly description: string;
+  /** Every tag the routes use, with what it groups (Swagger UI shows them as sections). */
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
+  /** Whether the admin routes are served: only then is the bearer scheme declared (Swagger UI's Authorize button). */
+  readonly admin: boolean;
 }
 
 /** The registry of named component schemas one server documents (its own: servers in one process never share ids). */
@@ -58,14 +64,16 @@ export function nameComponent(registry: SchemaRegistry, schema: z.ZodType, id: s
  */
 export async function registerOpenApi(app: FastifyInstance, registry: SchemaRegistry, info: OpenApiInfo): Promise<void> {
   const toComponents = createJsonSchemaTransformObject({ schemaRegistry: registry });
+  const { tags, admin, ...about } = info;
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' } } },
+      info: about,
+      tags: [...tags],
+      ...(admin ? { components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (--admin-token)' } } } } : {}),
     },
     transform: createJsonSchemaTransform({ schemaRegistry: registry }),
-    transformObject: (document) => declareHeaders(mergeInputComponents(toComponents(document) as OpenApiDocument)),
+    transformObject: (document) => describeResponses(declareHeaders(mergeInputComponents(toComponents(document) as OpenApiDocument))),
   });
 }
 
@@ -76,7 +84,7 @@ interface OpenApiDocument {
 }
 
 interface Operation {
-  responses?: Record<string, { headers?: Record<string, unknown> }>;
+  responses?: Record<string, { headers?: Record<string, unknown>; description?: string }>;
   [RESPONSE_HEADERS_KEY]?: Record<string, readonly string[]>;
 }
 
@@ -147,15 +155,27 @@ function rewriteRefs(value: unknown, renamed: ReadonlyMap<string, string>): unkn
   return out;
 }
 
-/** Every response carries `x-request-id`; every 503 `retry-after`; a route adds its own by status. */
+/** Every response carries `x-request-id`; every 503 `retry-after`; every 401 `www-authenticate`; a route adds its own by status. */
 function declareHeaders(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       const extra = operation[RESPONSE_HEADERS_KEY] ?? {};
       delete operation[RESPONSE_HEADERS_KEY];
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        const names = ['x-request-id', ...(status === '503' || status === '429' ? ['retry-after'] : []), ...(extra[status] ?? [])];
+        const names = ['x-request-id', ...(status === '503' || status === '429' ? ['retry-after'] : []), ...(status === '401' ? ['www-authenticate'] : []), ...(extra[status] ?? [])];
         response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, HEADERS[name]])) };
+      }
+    }
+  }
+  return document;
+}
+
+/** A response documented without a description is named by its status ("OK", "Service Unavailable"), not "Default Response". */
+function describeResponses(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === undefined || response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? status;
       }
     }
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TooManyRowsError, ValidationError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
+import { parseRows } from '../model/parse-rows.js';
 import type { Row } from '../model/row-schema.js';
 import type { ModelSchemas } from '../registry/model-schemas.js';
 import { nameComponent, type SchemaRegistry } from './openapi.js';
@@ -29,8 +30,12 @@ export function predictHeaders(maxTimeoutMs: number): z.ZodType {
       .min(1)
       .max(maxTimeoutMs)
       .optional()
-      .describe('Deadline in milliseconds: rows not sent to the model by then are dropped and answered with 504. A caller that sets it is admitted up to it rather than up to the latency objective'),
-    [REQUEST_ID_HEADER]: z.string().max(128).optional().describe('Correlation id; generated when absent, echoed in the response'),
+      .describe('Deadline in milliseconds for the answer: when it passes the request is answered 504; rows still queued are never sent, rows already at the model are computed and their results dropped. A caller that sets it is admitted up to it rather than up to the latency objective'),
+    // No maxLength or pattern here: an id that does not fit is replaced, not refused, and a documented limit the server does not enforce misleads.
+    [REQUEST_ID_HEADER]: z
+      .string()
+      .optional()
+      .describe('Correlation id, echoed in the response and the logs: kept when it is 1 to 128 characters of A-Z a-z 0-9 . _ : @ / + = -, otherwise (or when absent) replaced by a new UUID, never refused'),
   });
 }
 
@@ -55,6 +60,9 @@ export function predictSchemas(schemas: ModelSchemas, limits: { maxRequestRows: 
   const batch = named(z.strictObject({ instances: z.array(row).min(1).max(limits.maxRequestRows).describe(`Rows to predict, at most ${limits.maxRequestRows}`) }), 'Instances', 'Several rows in one request');
   const predictions = named(z.object({ predictions: z.array(result).describe('One result per instance, same order') }), 'Predictions', 'One result per instance, same order');
 
+  // The envelope alone: the rows are then checked one by one (parseRows), stopping once enough issues are found.
+  const envelope = z.strictObject({ instances: z.array(z.unknown()).min(1).max(limits.maxRequestRows) });
+
   return {
     row,
     result,
@@ -68,8 +76,14 @@ export function predictSchemas(schemas: ModelSchemas, limits: { maxRequestRows: 
         if (Array.isArray(instances) && instances.length > limits.maxRequestRows) {
           return { error: new TooManyRowsError(instances.length, limits.maxRequestRows) };
         }
-        const parsed = batch.safeParse(body);
-        return parsed.success ? { value: parsed.data as { instances: Row[] } } : { error: new ValidationError(formatIssues(parsed.error.issues)) };
+        const shape = envelope.safeParse(body);
+        const issues = shape.success ? [] : formatIssues(shape.error.issues);
+        if (Array.isArray(instances) && instances.length > 0) {
+          const parsed = parseRows(row, instances, (path, index) => ['instances', index, ...path]);
+          if ('issues' in parsed) issues.push(...parsed.issues);
+          else if (issues.length === 0) return { value: { instances: parsed.rows } };
+        }
+        return { error: new ValidationError(issues) };
       }
       const parsed = row.safeParse(body);
       return parsed.success ? { value: parsed.data as Row } : { error: new ValidationError(formatIssues(parsed.error.issues)) };

@@ -7,10 +7,12 @@ import { GATEWAY_VERSION, type GatewayConfig } from '../config/config.js';
 import type { Readiness } from '../lifecycle/readiness.js';
 import type { Manifest } from '../model/manifest.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
-import { clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
+import { BadHttpRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import { answerExpectationFailed, clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { acceptOnlyJson } from './json-body.js';
 import { createSchemaRegistry, registerOpenApi } from './openapi.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
+import { RouteMethods } from './route-methods.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -43,19 +45,43 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Per-request lines would be above debug on the hot path; onResponse logs at debug instead.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // A request (headers and body) not received within bodyTimeoutMs is answered 408 by clientErrorHandler.
+    // Node checks this every connectionsCheckingInterval (30 s by default), so the check runs often enough to keep the deadline.
+    requestTimeout: config.bodyTimeoutMs,
+    http: {
+      requestTimeout: config.bodyTimeoutMs,
+      headersTimeout: Math.min(60_000, config.bodyTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(config.bodyTimeoutMs / 10))),
+      // Node would answer a missing Host with an empty 400: the onRequest hook below answers it in the JSON error shape.
+      requireHostHeader: false,
+    },
     return503OnClosing: true,
     clientErrorHandler,
   });
   acceptOnlyJson(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler(config.bodyLimitBytes));
+  app.setErrorHandler(errorHandler(config.bodyLimitBytes, options.draining));
   app.setNotFoundHandler(notFoundHandler);
 
+  // Node answers `Expect:` other than 100-continue with an empty 417 unless someone listens.
+  app.server.on('checkExpectation', answerExpectationFailed);
+
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   const draining = options.draining ?? (() => false);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (draining()) reply.header('connection', 'close');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new BadHttpRequestError('the Host header is required in HTTP/1.1 (RFC 9112 §3.2)', 'malformed');
+    }
+    // Answered before any body is read, whatever the method: a known path with another method is 405 with Allow.
+    if (request.is404) {
+      const path = request.url.split('?')[0]!;
+      const allow = routes.allowed(path);
+      throw allow.length > 0 ? new MethodNotAllowedError(request.method, path, allow) : new NotFoundError(`no route ${request.method} ${path}`);
+    }
   });
   // An access line per request only at debug: otherwise the hook is not even installed.
   if (options.logger.isLevelEnabled('debug')) {
@@ -70,6 +96,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     title: 'Inference gateway',
     version: GATEWAY_VERSION,
     description: `Serves ${names}. /predict is the default model, ${config.defaultModel}; /models/{name}/predict any loaded model.`,
+    tags: [
+      ...options.documented.map((model) => ({ name: model.name, description: `${model.name} ${model.version}: ${model.description}` })),
+      { name: 'v2', description: 'The Open Inference Protocol (KServe V2): server and model metadata, readiness, inference with tensors' },
+      { name: 'health', description: 'Liveness and readiness for load balancers and orchestrators' },
+      { name: 'metrics', description: 'Prometheus metrics' },
+      ...(config.adminToken === undefined
+        ? []
+        : [
+            { name: 'admin', description: 'Tune batching and reload models while serving (Authorization: Bearer <admin token>)' },
+            { name: 'model repository', description: 'The model repository: list, load and unload models (Authorization: Bearer <admin token>)' },
+          ]),
+    ],
+    admin: config.adminToken !== undefined,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 

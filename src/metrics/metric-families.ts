@@ -41,7 +41,10 @@ export class MetricFamilies {
           if (value !== undefined) this.set({ model }, value);
         }
       };
-    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
+    // Node's and the process's own metrics, under the names Prometheus's conventions give them (gateway_process_cpu_seconds_total, gateway_nodejs_eventloop_lag_seconds).
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    // Gauges must not end in _total (promtool check metrics); each is the sum of the per-type gauge of the same name without it.
+    for (const name of ['gateway_nodejs_active_handles_total', 'gateway_nodejs_active_requests_total', 'gateway_nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.requestDuration = new Histogram({
       name: 'gateway_request_duration_seconds',
       help: 'Time from accepting a prediction request to its answer',

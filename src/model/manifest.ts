@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
+import { rowSchema } from './row-schema.js';
 
 /** Manifest file name inside a model directory. */
 export const MANIFEST_FILE = 'model.json';
@@ -168,6 +169,13 @@ export async function loadModelSpec(dir: string): Promise<ModelSpec> {
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     throw new ManifestError(file, formatIssues(parsed.error.issues).map((i) => `${i.field}: ${i.reason}`).join('; '));
+  }
+  // The example is published in the OpenAPI document as a valid request: one that the model would refuse misleads every reader.
+  if (parsed.data.example !== undefined) {
+    const example = rowSchema(parsed.data.input).safeParse(parsed.data.example);
+    if (!example.success) {
+      throw new ManifestError(file, `example does not match input: ${formatIssues(example.error.issues).map((i) => `example.${i.field}: ${i.reason}`).join('; ')}`);
+    }
   }
   return Object.freeze({ dir: absolute, manifest: Object.freeze(parsed.data) });
 }

@@ -153,7 +153,8 @@ export class LiveModel {
     engine.useWorkers(pool);
     // The old workers finish what they run, then exit.
     await old.stop();
-    const durationMs = performance.now() - started;
+    // Whole milliseconds: a client reads the figure, not a float with thirteen decimals.
+    const durationMs = Math.round(performance.now() - started);
     metrics.reloads.inc({ model: name, outcome: 'ok' });
     logger.info({ version: spec.manifest.version, previousVersion: previous.manifest.version, durationMs: Math.round(durationMs) }, `${name} ${spec.manifest.version} is serving`);
     return { model: name, previousVersion: previous.manifest.version, version: spec.manifest.version, durationMs };

@@ -125,8 +125,8 @@ export class ModelRegistry<M extends RegisteredModel = ServedModel> {
       }
       this.#add(model);
       this.#failures.delete(name);
-      const durationMs = performance.now() - started;
-      this.#options.logger.info({ model: name, version: model.version, durationMs: Math.round(durationMs) }, `${name} ${model.version} is loaded`);
+      const durationMs = Math.round(performance.now() - started);
+      this.#options.logger.info({ model: name, version: model.version, durationMs }, `${name} ${model.version} is loaded`);
       return { action: 'loaded' as const, model: name, version: model.version, durationMs };
     });
   }

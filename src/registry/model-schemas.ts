@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { ResultCheck } from '../engine/check-results.js';
+import { formatIssues } from '../format-issues.js';
 import type { Manifest } from '../model/manifest.js';
 import { rowSchema } from '../model/row-schema.js';
 
@@ -10,4 +12,18 @@ export interface ModelSchemas {
 
 export function modelSchemas(manifest: Manifest): ModelSchemas {
   return Object.freeze({ row: rowSchema(manifest.input, manifest.example), result: rowSchema(manifest.output) });
+}
+
+/**
+ * Checks a result with the model's declared output, the schema the OpenAPI
+ * document publishes for it; names up to three fields that break it.
+ */
+export function resultCheck(result: z.ZodObject): ResultCheck {
+  return (value) => {
+    const parsed = result.safeParse(value);
+    if (parsed.success) return undefined;
+    return formatIssues(parsed.error.issues.slice(0, 3))
+      .map((issue) => `${issue.field === '(body)' ? '(result)' : issue.field}: ${issue.reason}`)
+      .join('; ');
+  };
 }

@@ -7,7 +7,7 @@ import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { Manifest, ModelSpec, ObjectSchema } from '../model/manifest.js';
 import type { Row } from '../model/row-schema.js';
 import { LiveModel, type ReloadOutcome } from './live-model.js';
-import { modelSchemas, type ModelSchemas } from './model-schemas.js';
+import { modelSchemas, resultCheck, type ModelSchemas } from './model-schemas.js';
 
 export interface ServedModelOptions {
   readonly config: ModelConfig;
@@ -77,6 +77,7 @@ export class ServedModel {
       workers: { pick: () => undefined, readyCount: 0 },
       metrics,
       logger: logger.child({ component: 'engine', model: name }),
+      checkResult: resultCheck(this.schemas.result),
     });
     this.engine = engine;
     this.metrics = metrics;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatIssues } from '../format-issues.js';
+import { parseRows } from '../model/parse-rows.js';
 import { TooManyRowsError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Row } from '../model/row-schema.js';
 import { decodeBinary } from './binary-tensor.js';
@@ -118,19 +118,9 @@ function toRows(columns: readonly Column[], count: number): Row[] {
  * one `/predict` uses), naming the input and the row: `age[3]: must be <= 150`.
  */
 export function checkRows(rows: readonly Row[], schema: z.ZodType): Row[] {
-  const out = new Array<Row>(rows.length);
-  const issues: FieldIssue[] = [];
-  rows.forEach((row, r) => {
-    const parsed = schema.safeParse(row);
-    if (parsed.success) {
-      out[r] = parsed.data as Row;
-      return;
-    }
-    const located = parsed.error.issues.map((issue) => ({ ...issue, path: [issue.path[0] ?? '(row)', r, ...issue.path.slice(1)] }));
-    issues.push(...formatIssues(located));
-  });
-  if (issues.length > 0) throw new ValidationError(issues);
-  return out;
+  const parsed = parseRows(schema, rows, (path, r) => [path[0] ?? '(row)', r, ...path.slice(1)]);
+  if ('issues' in parsed) throw new ValidationError(parsed.issues);
+  return parsed.rows;
 }
 
 function checkDatatype(datatype: string, spec: TensorSpec): Datatype {

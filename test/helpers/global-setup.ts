@@ -4,6 +4,7 @@ import { ModelRepository } from '../../src/model/model-repository.js';
 import { preparePythonModel } from '../../src/backends/python/prepare-python-model.js';
 import { createLogger } from '../../src/logger.js';
 import { CENSUS_MODEL_DIR, PYTHON_DIR } from './paths.js';
+import { ensurePromtool } from './promtool.js';
 
 /**
  * Once per run: every example model's virtualenv and trained artifact,
@@ -21,4 +22,5 @@ export default async function setup(): Promise<void> {
       logger: logger.child({ model: spec.manifest.name }),
     });
   }
+  ensurePromtool((message) => logger.info(message));
 }

@@ -111,6 +111,8 @@ describe('admin endpoints with a token', () => {
 
     expect(reload.status).toBe(200);
     expect(reload.body).toMatchObject({ model: 'toy', previousVersion: '0.1.0', version: '0.2.0' });
+    // Whole milliseconds, as documented.
+    expect(Number.isInteger((reload.body as { durationMs: number }).durationMs)).toBe(true);
     expect(seen.filter((s) => s.status !== 200)).toEqual([]);
     expect(new Set(seen.map((s) => s.version))).toEqual(new Set(['0.1.0', '0.2.0']));
     expect(seen.slice(afterReload).every((s) => s.version === '0.2.0')).toBe(true);

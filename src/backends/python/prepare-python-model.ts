@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { PrepareError } from '../../errors.js';
 import type { ModelSpec } from '../../model/manifest.js';
+import { quietStepHeartbeat } from './quiet-step-heartbeat.js';
 
 export interface PrepareOptions {
   readonly spec: ModelSpec;
@@ -96,8 +97,11 @@ function run(command: string, args: readonly string[], cwd: string, logger: Logg
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
+    const heartbeat = quietStepHeartbeat(logger, what);
+    child.once('close', () => heartbeat.stop());
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
+        heartbeat.output();
         tail.push(line);
         if (tail.length > 10) tail.shift();
         if (line.trim() !== '') logger.info(line);

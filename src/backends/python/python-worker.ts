@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { GatewayError, ModelError, ProtocolError, WorkerExitedError, WorkerStartError } from '../../errors.js';
 import type { Result, Row } from '../../model/row-schema.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
+import { TracebackLines } from './traceback-lines.js';
 import { asError, asReady, decodePayload, encodeFrame, FrameKind, PROTOCOL_VERSION, type ReadyMessage } from '../../protocol/messages.js';
 
 export interface PythonWorkerOptions {
@@ -208,7 +209,8 @@ export class PythonWorker {
       }
       this.#state = 'ready';
       this.#readyAt = performance.now();
-      this.#logger.debug({ pid: ready.pid, model: ready.model, version: ready.version }, 'worker ready');
+      // model and version are in this logger's bindings already; pid would repeat the gateway's own.
+      this.#logger.debug({ workerPid: ready.pid }, 'worker ready');
       onReady(ready);
       return;
     }
@@ -239,13 +241,15 @@ export class PythonWorker {
 
   #forwardLines(stream: Readable, level: 'info' | 'warn'): void {
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    const entries = new TracebackLines((text) => this.#logger[level]({ stream: level === 'warn' ? 'stderr' : 'stdout' }, text));
     lines.on('line', (line) => {
       if (level === 'warn') {
         this.#stderrTail.push(line);
         if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
       }
-      this.#logger[level]({ stream: level === 'warn' ? 'stderr' : 'stdout' }, line);
+      entries.push(line);
     });
+    lines.on('close', () => entries.flush());
   }
 
   #tail(): string {

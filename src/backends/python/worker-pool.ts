@@ -35,6 +35,8 @@ export class WorkerPool implements BackendPool {
   #restartTimers = new Set<NodeJS.Timeout>();
   #retiring = new Set<Promise<unknown>>();
   #stopping = false;
+  /** True during start(): a worker that exits before it was ever ready fails the start rather than being restarted. */
+  #starting = false;
   #lastStartError: WorkerStartError | undefined;
 
   constructor(options: WorkerPoolOptions) {
@@ -45,12 +47,15 @@ export class WorkerPool implements BackendPool {
 
   /** Starts every worker; rejects with the first {@link WorkerStartError} (and stops the rest). */
   async start(): Promise<void> {
+    this.#starting = true;
     const started = this.#workers.map((_, slot) => this.#spawn(slot).started);
     try {
       await Promise.all(started);
     } catch (error) {
       await this.stop();
       throw error;
+    } finally {
+      this.#starting = false;
     }
   }
 
@@ -135,10 +140,13 @@ export class WorkerPool implements BackendPool {
     const logger = this.#options.logger.child({ worker: slot });
     const worker = new PythonWorker({ ...this.#options.worker, slot, logger });
     this.#workers[slot] = worker;
+    let wasReady = false;
     worker.started.then(
       (ready) => {
+        wasReady = true;
         this.#lastStartError = undefined;
-        logger.info({ pid: ready.pid }, 'worker ready');
+        // `pid` is the gateway's own (the root logger's base): the worker's is workerPid.
+        logger.info({ workerPid: ready.pid }, 'worker ready');
         this.#options.onWorkerReady?.();
       },
       (error: WorkerStartError) => {
@@ -148,12 +156,14 @@ export class WorkerPool implements BackendPool {
     void worker.exited.then((exit) => {
       // Stopped, or removed by resize(): not to be replaced.
       if (this.#stopping || this.#workers[slot] !== worker) return;
+      // start() rejects with this worker's WorkerStartError and stops the pool: "restarting" would be untrue.
+      if (this.#starting && !wasReady) return;
       const diedInBatch = exit.batchesLost > 0;
       const stable = worker.uptimeMs() >= (this.#options.stableAfterMs ?? 10_000);
       if (stable) this.#failures[slot] = 0;
       else if (!diedInBatch) this.#failures[slot] = this.#failures[slot]! + 1;
       const delay = diedInBatch ? 0 : restartBackoffMs(Math.max(0, this.#failures[slot]! - 1));
-      logger.warn({ pid: worker.pid, code: exit.code, signal: exit.signal, batchesLost: exit.batchesLost, restartInMs: delay }, 'worker exited; restarting');
+      logger.warn({ workerPid: worker.pid, code: exit.code, signal: exit.signal, batchesLost: exit.batchesLost, restartInMs: delay }, 'worker exited; restarting');
       const timer = setTimeout(() => {
         this.#restartTimers.delete(timer);
         if (this.#stopping || this.#workers[slot] !== worker) return;

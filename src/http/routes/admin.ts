@@ -46,6 +46,8 @@ const stateSchema = z.object({
 });
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema };
+/** A route that reads a JSON body also answers 413 (over --body-limit-bytes) and 415 (not application/json). */
+const bodyErrors = { ...errors, 413: errorBodySchema, 415: errorBodySchema };
 const nameParams = z.object({ name: z.string().describe('The model') });
 
 /**
@@ -79,7 +81,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     typed.patch(
       '/admin/config',
       {
-        schema: { summary: "Change the default model's batching, admission or worker count while serving", operationId: 'tuneDefaultModel', tags, security, body: tuningSchema, response: { 200: stateSchema, ...errors } },
+        schema: { summary: "Change the default model's batching, admission or worker count while serving", operationId: 'tuneDefaultModel', tags, security, body: tuningSchema, response: { 200: stateSchema, ...bodyErrors } },
         validatorCompiler,
       },
       async (request) => tune(models.resolve(undefined), request.body, request.log),
@@ -92,7 +94,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     typed.patch(
       '/admin/models/:name/config',
       {
-        schema: { summary: "Change a model's batching, admission or worker count while serving", operationId: 'tuneModel', tags, security, params: nameParams, body: tuningSchema, response: { 200: stateSchema, ...errors } },
+        schema: { summary: "Change a model's batching, admission or worker count while serving", operationId: 'tuneModel', tags, security, params: nameParams, body: tuningSchema, response: { 200: stateSchema, ...bodyErrors } },
         validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validatorCompiler() : (value: unknown) => ({ value })),
       },
       async (request) => tune(models.resolve(request.params.name), request.body, request.log),
@@ -106,7 +108,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
           tags,
           security,
           params: nameParams,
-          response: { 200: z.object({ model: z.string(), previousVersion: z.string(), version: z.string(), durationMs: z.number() }), ...errors },
+          response: { 200: z.object({ model: z.string(), previousVersion: z.string(), version: z.string(), durationMs: z.int().describe("Time the reload took, in whole milliseconds") }), ...errors },
         },
       },
       async (request) => models.resolve(request.params.name).reload(),
@@ -128,7 +130,8 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
     batchTimeoutFloorMs: settings.batchTimeoutFloorMs,
     maxQueueRows: settings.maxQueueRows,
     batchCap: Number.isFinite(state.batchCap) ? state.batchCap : settings.maxBatchRows,
-    cost: state.cost ? { ...state.cost } : null,
+    // Rounded for people reading it: the fit is an estimate, its 15th digit is noise.
+    cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples } : null,
     objectiveFeasible: state.objectiveFeasible ?? null,
     queuedRows: state.queuedRows,
     inFlightBatches: state.inFlightBatches,
@@ -137,4 +140,9 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ModelError, PoisonRowError } from '../../errors.js';
 import type { Manifest } from '../../model/manifest.js';
 import type { Row } from '../../model/row-schema.js';
 import { modelSchemas } from '../../registry/model-schemas.js';
@@ -32,11 +33,12 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 const ERROR_RESPONSES = {
   400: errorResponse('Invalid input: issues name each field and why'),
   404: errorResponse('No such model is loaded (GW_ERR_MODEL_NOT_FOUND)'),
+  408: errorResponse('The request (headers and body) did not arrive in full within --body-timeout-ms (GW_ERR_BAD_REQUEST); the connection is closed'),
   413: errorResponse('Body or row count over the limit'),
   415: errorResponse('Content-type is not application/json'),
   500: errorResponse('The model failed on this input'),
   503: errorResponse('Overloaded, not ready or shutting down: retry after Retry-After seconds'),
-  504: errorResponse('Deadline (x-request-timeout) passed before the rows reached the model'),
+  504: errorResponse('Deadline (x-request-timeout) passed before the answer: rows still queued were not sent, rows already at the model were computed and dropped'),
 };
 
 /**
@@ -67,7 +69,9 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
     const { timeoutMs, maxWaitMs } = requestDeadline(request.headers, options);
     const body = checked.value;
     const batch = isBatch(body);
-    const { results, modelVersion } = await model.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs });
+    const { results, modelVersion } = await model.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs }).catch((error: unknown) => {
+      throw batch ? namingInstance(error) : error;
+    });
     if (modelVersion !== undefined) reply.header(MODEL_VERSION_HEADER, modelVersion);
     return batch ? { predictions: results } : results[0];
   };
@@ -111,6 +115,14 @@ function componentPrefix(name: string): string {
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join('');
   return /^[0-9]/.test(pascal) ? `Model${pascal}` : pascal;
+}
+
+/** A row's failure in a several-row request names the row as the body does: `instances[2]`. */
+function namingInstance(error: unknown): unknown {
+  if ((error instanceof ModelError || error instanceof PoisonRowError) && error.location.row !== undefined) {
+    return error.at({ field: `instances[${error.location.row}]` });
+  }
+  return error;
 }
 
 function isBatch(body: Row | { instances: Row[] }): body is { instances: Row[] } {

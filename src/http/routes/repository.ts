@@ -26,7 +26,7 @@ const loadAnswerSchema = z.object({
   version: z.string(),
   action: z.enum(['loaded', 'reloaded']),
   previousVersion: z.string().optional(),
-  durationMs: z.number(),
+  durationMs: z.int(),
 });
 const unloadAnswerSchema = z.object({ name: z.string(), state: z.literal('UNAVAILABLE') });
 const nameParams = z.object({ name: z.string().describe('The model: its directory name in the repository') });

@@ -9,9 +9,10 @@ import { ROOT } from '../../helpers/paths.js';
 interface Operation {
   operationId?: string;
   tags?: string[];
-  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: unknown }> }>;
+  responses: Record<string, { description?: string; headers?: Record<string, unknown>; content?: Record<string, { schema: unknown }> }>;
 }
 interface Document {
+  tags?: { name: string; description: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Record<string, unknown>> };
 }
@@ -62,5 +63,42 @@ describe('the OpenAPI document (built without a running model)', () => {
     expect(predict.responses['200']!.headers).toHaveProperty('x-model-version');
     expect(predict.responses['503']!.headers).toHaveProperty('retry-after');
     expect(predict.responses['404']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/ErrorResponse' });
+  });
+
+  it('tags every route with a declared, described tag, and describes every response (no "Default Response")', () => {
+    const declared = new Map((doc.tags ?? []).map((tag) => [tag.name, tag.description]));
+    for (const { url, method, operation } of operations) {
+      expect(operation.tags?.length, `${method} ${url}`).toBeGreaterThan(0);
+      for (const tag of operation.tags!) expect(declared.get(tag), `tag ${tag} of ${method} ${url}`).toBeTruthy();
+      for (const [status, response] of Object.entries(operation.responses)) {
+        expect(response.description, `${method} ${url} ${status}`).toBeTruthy();
+        expect(response.description).not.toBe('Default Response');
+      }
+    }
+    expect(doc.paths['/health/live']!.get!.responses['200']!.description).toBe('OK');
+  });
+});
+
+describe('the OpenAPI document of a gateway without an admin token', () => {
+  it('declares no security scheme (Swagger UI then shows no Authorize button) and no admin route', async () => {
+    const { buildServer } = await import('../../../src/http/server.js');
+    const { MetricFamilies } = await import('../../../src/metrics/metric-families.js');
+    const app = await buildServer({
+      config,
+      models: { resolve: () => { throw new Error('none'); }, index: async () => [], load: async () => { throw new Error('none'); }, unload: async () => { throw new Error('none'); }, get: () => undefined, list: () => [], live: () => true, ready: () => false },
+      documented: config.models.map(({ spec }) => spec.manifest),
+      metrics: new MetricFamilies().registry,
+      readiness: () => ({ ready: false, reason: 'documenting', models: {}, frontDoors: {} }),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await app.ready();
+      const open = app.swagger() as unknown as Document & { components?: { securitySchemes?: unknown } };
+      expect(open.components?.securitySchemes).toBeUndefined();
+      expect(Object.keys(open.paths).filter((url) => url.startsWith('/admin') || url.startsWith('/v2/repository'))).toEqual([]);
+      expect((open.tags ?? []).map((tag) => tag.name)).not.toContain('admin');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -37,6 +37,13 @@ describe('loadModelSpec', () => {
     expect(error.message).toMatch(/input\.required\[1\]: "z" is not in properties/);
   });
 
+  it('refuses an example that breaks its own input schema (it would be published as a valid request), naming the field', async () => {
+    const error = await manifestError({ ...valid, example: { x: 'one', extra: 1 } });
+    expect(error.message).toContain('example.x: must be number, got string');
+    expect(error.message).toContain('example.extra: is not a known field');
+    await expect(loadModelSpec(modelDir({ ...valid, example: { x: 1 } }))).resolves.toBeDefined();
+  });
+
   it('refuses constraints that do not fit the type', async () => {
     const error = await manifestError({ ...valid, input: { type: 'object', properties: { s: { type: 'string', minimum: 1 } } } });
     expect(error.message).toMatch(/input\.properties\.s\.minimum: only applies to numbers/);

@@ -39,6 +39,17 @@ describe('rowSchema (census-income manifest)', () => {
     expect(issues({ ...example, education_num: 9 })).toEqual([{ field: 'education_num', reason: 'is not a known field' }]);
   });
 
+  it('counts string lengths in code points, as README and JSON Schema say: an astral character (😀, two UTF-16 units) is one', () => {
+    // occupation: minLength 1, maxLength 64.
+    expect(issues({ ...example, occupation: '😀'.repeat(64) })).toEqual([]);
+    expect(issues({ ...example, occupation: '😀'.repeat(33) })).toEqual([]);
+    expect(issues({ ...example, occupation: '😀'.repeat(65) })).toEqual([{ field: 'occupation', reason: 'must be at most 64 characters long' }]);
+    expect(issues({ ...example, occupation: '𝒳'.repeat(63) + 'x' })).toEqual([]);
+    const two = rowSchema({ type: 'object', properties: { s: { type: 'string', minLength: 2 } }, required: ['s'] } as ObjectSchema);
+    expect(two.safeParse({ s: '😀' }).success).toBe(false);
+    expect(two.safeParse({ s: '😀😀' }).success).toBe(true);
+  });
+
   it('refuses empty strings', () => {
     expect(issues({ ...example, sex: '' })).toEqual([{ field: 'sex', reason: 'must be at least 1 characters long' }]);
   });

@@ -307,6 +307,12 @@ export class PoisonRowError extends GatewayError {
 
 export class WorkerStartError extends GatewayError {
   readonly code = 'GW_ERR_WORKER_START';
+  /** The process was killed by a signal from outside while loading (not by its own failure, nor by our start timeout). */
+  readonly killedFromOutside: boolean;
+  constructor(message: string, options: GatewayErrorOptions & { killedFromOutside?: boolean } = {}) {
+    super(message, options);
+    this.killedFromOutside = options.killedFromOutside ?? false;
+  }
 }
 
 export class ProtocolError extends GatewayError {

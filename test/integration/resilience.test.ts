@@ -136,6 +136,36 @@ describe('worker crashes under load', () => {
   });
 });
 
+describe('a replacement worker killed while it loads', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await toy({ workers: 1 });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('is a crash, not a model that cannot load: requests queue for the next replacement instead of 503 GW_ERR_NOT_READY', async () => {
+    const [first] = gw.pids();
+    process.kill(first!, 'SIGKILL');
+    // The replacement is loading (a slow load on a busy machine is where a crash test or the OOM killer strikes): kill it too.
+    const replacement = await vi.waitFor(
+      () => {
+        const pid = gw.pids().find((p) => p !== first);
+        expect(pid).toBeDefined();
+        return pid!;
+      },
+      { timeout: 20_000, interval: 5 },
+    );
+    expect(gw.model().pool.readyCount).toBe(0);
+    process.kill(replacement, 'SIGKILL');
+    await vi.waitFor(() => expect(gw.pids()).not.toContain(replacement), { timeout: 20_000, interval: 5 });
+    const answer = await post(gw.http, '/predict', { x: 5 });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ y: 10 });
+  });
+});
+
 describe('a model that crash-loops on start', () => {
   const flag = path.join(os.tmpdir(), `toy-fail-load-${process.pid}`);
   let gw: TestGateway;

@@ -109,7 +109,8 @@ export class PythonWorker {
         const how = signal ? `signal ${signal}` : `code ${code}`;
         if (!wasReady) {
           const reason = this.#loadFailure ?? spawnError?.message ?? `exited with ${how} before it was ready${this.#tail()}`;
-          onStartFailure(new WorkerStartError(`worker ${this.slot} failed to start: ${reason}`));
+          const killedFromOutside = signal !== null && this.#loadFailure === undefined && spawnError === undefined;
+          onStartFailure(new WorkerStartError(`worker ${this.slot} failed to start: ${reason}`, { killedFromOutside }));
         }
         const batchesLost = this.#inFlight.size;
         this.#failInFlight(new WorkerExitedError(`worker ${this.slot} (pid ${this.pid}) exited with ${how} while running this batch`));

@@ -38,6 +38,8 @@ export class WorkerPool implements BackendPool {
   /** True during start(): a worker that exits before it was ever ready fails the start rather than being restarted. */
   #starting = false;
   #lastStartError: WorkerStartError | undefined;
+  /** Some worker of this pool has loaded the model. */
+  #loadedOnce = false;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -144,12 +146,18 @@ export class WorkerPool implements BackendPool {
     worker.started.then(
       (ready) => {
         wasReady = true;
+        this.#loadedOnce = true;
         this.#lastStartError = undefined;
         // `pid` is the gateway's own (the root logger's base): the worker's is workerPid.
         logger.info({ workerPid: ready.pid }, 'worker ready');
         this.#options.onWorkerReady?.();
       },
       (error: WorkerStartError) => {
+        // A replacement killed from outside while loading (a busy machine makes
+        // loading slow, and a crash test or the OOM killer may strike then) says
+        // nothing against a model that has loaded before: keep recovering, so
+        // work queues for the next attempt instead of being refused.
+        if (error.killedFromOutside && this.#loadedOnce) return;
         this.#lastStartError = error;
       },
     );

@@ -1,4 +1,3 @@
-import type { Counter, Histogram } from 'prom-client';
 import type { MetricFamilies } from './metric-families.js';
 
 /** Which front door a request came through. */
@@ -21,39 +20,19 @@ export interface BatchingProbe {
   readonly objectiveFeasible: boolean | undefined;
 }
 
-/**
- * The series one model writes to: the gateway's shared families
- * ({@link MetricFamilies}), which this model labels with its name.
- */
-export class GatewayMetrics {
-  readonly requestDuration: Histogram<'model' | 'source' | 'code'>;
-  readonly queueWait: Histogram<'model'>;
-  readonly batchRows: Histogram<'model'>;
-  readonly batchDuration: Histogram<'model' | 'outcome'>;
-  readonly rowsTotal: Counter<'model' | 'source'>;
-  readonly expiredTotal: Counter<'model'>;
-  readonly shedTotal: Counter<'model' | 'reason'>;
-  readonly workerRestarts: Counter<'model'>;
-  readonly batchPredicted: Histogram<'model'>;
-  readonly predictionsTotal: Counter<'model' | 'version'>;
-  readonly batchRetries: Counter<'model' | 'reason'>;
-  readonly poisonRows: Counter<'model' | 'code'>;
-  readonly reloads: Counter<'model' | 'outcome'>;
+/** The series a model writes to: the gateway's shared families, labelled with the model's name. */
+const SERIES = [
+  'requestDuration', 'queueWait', 'batchRows', 'batchDuration', 'rowsTotal', 'expiredTotal', 'shedTotal',
+  'workerRestarts', 'batchPredicted', 'predictionsTotal', 'batchRetries', 'poisonRows', 'reloads',
+] as const satisfies readonly (keyof MetricFamilies)[];
 
+/** The fields are the families' own ({@link MetricFamilies}), declared once there. */
+export interface GatewayMetrics extends Pick<MetricFamilies, (typeof SERIES)[number]> {}
+
+/** One model's view of the gateway's series ({@link MetricFamilies}). */
+export class GatewayMetrics {
   constructor(readonly model: string, families: MetricFamilies) {
-    this.requestDuration = families.requestDuration;
-    this.queueWait = families.queueWait;
-    this.batchRows = families.batchRows;
-    this.batchDuration = families.batchDuration;
-    this.rowsTotal = families.rowsTotal;
-    this.expiredTotal = families.expiredTotal;
-    this.shedTotal = families.shedTotal;
-    this.workerRestarts = families.workerRestarts;
-    this.batchPredicted = families.batchPredicted;
-    this.predictionsTotal = families.predictionsTotal;
-    this.batchRetries = families.batchRetries;
-    this.poisonRows = families.poisonRows;
-    this.reloads = families.reloads;
+    for (const name of SERIES) Object.assign(this, { [name]: families[name] });
     // Zero-valued series, so dashboards see them before the first event.
     this.workerRestarts.inc({ model }, 0);
     this.expiredTotal.inc({ model }, 0);

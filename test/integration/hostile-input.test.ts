@@ -1,9 +1,9 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REPORTED_ISSUES } from '../../src/errors.js';
 import { loadModelSpec } from '../../src/model/manifest.js';
 import { errorOf, get, post, startTestGateway, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
 import { CENSUS_MODEL_DIR } from '../helpers/paths.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 const spec = await loadModelSpec(CENSUS_MODEL_DIR);
 const sample = spec.manifest.example!;
@@ -22,17 +22,6 @@ function expectError(response: JsonResponse, status: number, code: string) {
   return error;
 }
 
-/** Raw bytes on a fresh connection: for requests an HTTP client refuses to send. */
-function rawRequest(port: number, request: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.end(request);
-  });
-}
 
 function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: unknown } {
   const [head = '', body = ''] = text.split('\r\n\r\n');

@@ -1,29 +1,17 @@
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { CENSUS_PYTHON } from '../helpers/paths.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 // The default limit: over loopback a refused body much smaller than this fits in the socket buffers, and no reset happens.
 const BODY_LIMIT = 4 * 1024 * 1024;
 const BODY_TIMEOUT_MS = 1500;
 
-/**
- * Opens a connection, writes `head` and `body` (and nothing more: the rest of
- * a declared body never comes), and resolves with every byte the server sent
- * once it closes the connection.
- */
+/** Writes `head` and `body` and nothing more (the rest of a declared body never comes); every byte the server sent once it closes. */
 function sendAndWaitForClose(port: number, head: string, body: Buffer | string = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.write(head);
-    socket.write(body);
-  });
+  return rawRequest(port, Buffer.concat([Buffer.from(head), Buffer.from(body)]), { end: false });
 }
 
 function statusLines(text: string): string[] {

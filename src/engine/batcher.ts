@@ -68,6 +68,8 @@ const COMPACT_AFTER = 1024;
 const HANG_FACTOR = 10;
 // A single row that crashes (or hangs) the worker this many times is refused.
 export const MAX_CRASHES_PER_ROW = 3;
+// After a batch finishes, an idle worker may wait this fraction of a batch's fixed cost for its callers' next rows.
+const COALESCE_FRACTION = 0.1;
 
 /** Rows of a failed batch waiting to run again, as a batch of their own. */
 interface Retry {
@@ -104,6 +106,7 @@ export class Batcher {
   #inFlightBatches = 0;
   #waitTimer: NodeJS.Timeout | undefined;
   #feasibility = new ObjectiveFeasibility();
+  #lastBatchDoneAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BatcherOptions) {
     this.settings = options.settings;
@@ -192,28 +195,36 @@ export class Batcher {
   }
 
   /**
-   * Whether an idle worker should wait for more rows: only when asked to
-   * (`maxBatchWaitMs`), only while another batch is running (an idle machine
-   * gains nothing from waiting), only while the batch would still be mostly
-   * fixed cost (so waiting buys throughput), and, under an objective that can
-   * be met, only while the oldest row, sent after the wait with what is queued
-   * now, would still be answered within it. (Under an infeasible objective
-   * the wait is bounded by `maxBatchWaitMs` alone: it buys throughput, and no
-   * row was going to be answered within the objective anyway.)
+   * Whether an idle worker should wait for more rows. Only while another
+   * batch is running (an idle machine gains nothing from waiting), and only
+   * while the batch would still be mostly fixed cost (so waiting buys
+   * throughput). It waits until the later of:
+   * - `maxBatchWaitMs` after the oldest queued row arrived (when asked to);
+   * - {@link COALESCE_FRACTION} of a batch's fixed cost after the last batch
+   *   finished. Its callers are sending their next rows right now, and a
+   *   worker that left without them would spend a whole fixed cost on a few
+   *   rows while they queue for the next one. Without this, closed-loop
+   *   callers of a model whose every batch costs the same split into more
+   *   groups than there are workers, and the groups never merge again: half
+   *   the throughput of the same callers in one group per worker.
+   * Under an objective that can be met, the oldest row, sent after the wait
+   * with what is queued now, must still be answered within it. (Under an
+   * infeasible objective the wait is bounded as above: it buys throughput,
+   * and no row was going to be answered within the objective anyway.)
    */
   #holdForFullerBatch(now: number): boolean {
     const { maxBatchWaitMs, latencySloMs } = this.settings;
-    if (maxBatchWaitMs === 0 || this.#inFlightBatches === 0) return false;
+    if (this.#inFlightBatches === 0) return false;
     const cap = this.batchCap;
     if (this.#queuedRows >= cap) return false;
     const fit = this.#cost.fit;
     if (fit === undefined || fit.fixedMs <= fit.perRowMs * this.#queuedRows) return false;
     const oldest = this.#oldestQueued(now);
     if (oldest === undefined) return false;
-    const waitUntil = oldest.acceptedAt + maxBatchWaitMs;
+    const waitUntil = Math.max(oldest.acceptedAt + maxBatchWaitMs, this.#lastBatchDoneAt + COALESCE_FRACTION * fit.fixedMs);
     if (now >= waitUntil) return false;
     const sendMs = fit.fixedMs + fit.perRowMs * this.#queuedRows;
-    if (latencySloMs !== undefined && this.#feasibility.current !== false && maxBatchWaitMs + sendMs > latencySloMs) return false;
+    if (latencySloMs !== undefined && this.#feasibility.current !== false && waitUntil - oldest.acceptedAt + sendMs > latencySloMs) return false;
     if (this.#waitTimer === undefined) {
       this.#waitTimer = setTimeout(() => {
         this.#waitTimer = undefined;
@@ -318,6 +329,7 @@ export class Batcher {
         this.#inFlightBatches -= 1;
         const finishedAt = this.#now();
         const durationMs = finishedAt - startedAt;
+        this.#lastBatchDoneAt = finishedAt;
         this.#cost.observe(rows.length, durationMs, finishedAt);
         if (this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs)) this.#hooks.onFeasibilityChange?.(this.#feasibility.current!);
         this.#hooks.onBatchDone?.(rows.length, durationMs, undefined, worker.version);

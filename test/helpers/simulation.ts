@@ -81,13 +81,22 @@ export interface ClosedLoopResult {
   readonly goodput: number;
 }
 
+export interface ClosedLoopOptions {
+  /**
+   * Simulated milliseconds between an answer and the client's next request
+   * (the network and client round trip), drawn per request; none by default.
+   * Real clients come back spread over a few milliseconds, not all at once.
+   */
+  readonly roundTripMs?: () => number;
+}
+
 /**
  * `clients` callers, each sending one row and, once answered, the next; a
  * refused caller tries again as soon as the next batch finishes (as a real
  * closed-loop client would, after one round trip). Runs for `durationMs` of
  * simulated time.
  */
-export async function closedLoop(sim: Simulation, clients: number, durationMs: number): Promise<ClosedLoopResult> {
+export async function closedLoop(sim: Simulation, clients: number, durationMs: number, options: ClosedLoopOptions = {}): Promise<ClosedLoopResult> {
   const start = sim.now;
   const end = Math.ceil(start + durationMs);
   let answered = 0;
@@ -99,7 +108,9 @@ export async function closedLoop(sim: Simulation, clients: number, durationMs: n
     sim.engine.submit([{ x: 1 }], { timeoutMs: 60_000, source: 'http' }).then(
       () => {
         if (sim.now <= end) answered += 1;
-        send();
+        const roundTrip = options.roundTripMs?.() ?? 0;
+        if (roundTrip > 0) setTimeout(send, roundTrip);
+        else send();
       },
       (error: unknown) => {
         refused += 1;
@@ -120,4 +131,16 @@ export async function closedLoop(sim: Simulation, clients: number, durationMs: n
   }
   await sim.runToIdle();
   return { answered, refused, refusalCodes, goodput: (answered * 1000) / durationMs };
+}
+
+/** A seeded pseudo-random source in [0, 1) (mulberry32), so a simulation is the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

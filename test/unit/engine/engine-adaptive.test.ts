@@ -2,10 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
 import { TooManyRowsError, ValidationError } from '../../../src/errors.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, Simulation, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, seededRandom, Simulation, type BatchCost } from '../../helpers/simulation.js';
 
 const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 const opts = { timeoutMs: 60_000, source: 'http' } as const;
+/** Real callers come back 1–6 ms after their answer, not all at the same instant. */
+const spreadRoundTrip = (seed: number): (() => number) => {
+  const random = seededRandom(seed);
+  return () => 1 + Math.floor(random() * 6);
+};
 
 /** A logger that records warn and info messages. */
 function recordingLogger(): { logger: Logger; warn: string[]; info: string[] } {
@@ -72,12 +77,29 @@ describe('adaptive batching where it breaks', () => {
       const run = async (latencySloMs: number | undefined) => {
         const sim = new Simulation(2, line(fixedMs, perRowMs), { latencySloMs, maxBatchWaitMs });
         await warmUp(sim);
-        return closedLoop(sim, 64, 10_000);
+        return closedLoop(sim, 64, 10_000, { roundTripMs: spreadRoundTrip(7) });
       };
       const withObjective = await run(100);
       const without = await run(undefined);
       expect(without.refused).toBe(0);
       expect(withObjective.goodput / without.goodput, `maxBatchWaitMs ${maxBatchWaitMs}`).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('closed-loop callers of a model whose every batch costs the same form one batch per worker, not more groups', async () => {
+    // 150 ms a batch whatever its size: 64 callers in two groups of 32 get
+    // ~400 answers a second; split into four groups of 16 (an idle worker
+    // leaving with the first callers back while the rest are still on their
+    // way) they get half that, and such groups never merge again by themselves.
+    for (const latencySloMs of [100, undefined]) {
+      const sim = new Simulation(2, line(150, 0.1), { latencySloMs });
+      await warmUp(sim);
+      const before = sim.batches.length;
+      const result = await closedLoop(sim, 64, 10_000, { roundTripMs: spreadRoundTrip(1) });
+      const batches = sim.batches.slice(before);
+      expect(result.refused).toBe(0);
+      expect(batches.reduce((a, b) => a + b, 0) / batches.length, `objective ${latencySloMs}`).toBeGreaterThanOrEqual(28);
+      expect(result.goodput, `objective ${latencySloMs}`).toBeGreaterThanOrEqual(340);
     }
   });
 

@@ -27,3 +27,18 @@ export function batchesBetween(
   const count = after.count - before.count;
   return { count, meanRows: Math.round(((after.rows - before.rows) / count) * 10) / 10 };
 }
+
+/**
+ * Whether the gateway judged its latency objective feasible when asked
+ * (`gateway_latency_objective_feasible`, 1 or 0, the first model's); null when
+ * not reported (no objective, still learning, or a gateway without the gauge).
+ */
+export async function objectiveFeasible(base: string): Promise<boolean | null> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const match = /^gateway_latency_objective_feasible(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    return match ? match[1] === '1' : null;
+  } catch {
+    return null;
+  }
+}

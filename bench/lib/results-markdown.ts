@@ -101,7 +101,8 @@ function overload(run: RunResult): string | undefined {
     '',
     markdownTable(['system', 'sent req/s', 'goodput req/s', 'within objective req/s', 'of gateway peak', 'p50 accepted ms', 'p99 accepted ms', 'refused', 'refusal p50 / p99 ms', 'errors', 'other non-2xx', 'not sent', 'waited for a socket'], rows),
     '',
-    `Client send lag (how late the schedule ran, gateway run): p99 ${f(first.sendLagMs.p99, 2)} ms; client CPU ${first.clientCpuPercent} % of a core.`,
+    `Client send lag (how late the schedule ran, gateway run): p99 ${f(first.sendLagMs.p99, 2)} ms; client CPU ${first.clientCpuPercent} % of a core.` +
+      feasibilityNote(run.overload.find((r) => r.system === 'gateway')?.objectiveFeasible),
   ].join('\n');
 }
 
@@ -165,4 +166,11 @@ function extra(run: RunResult): string | undefined {
 /** The generated "side by side" section of bench/RESULTS.md. */
 export function resultsMarkdown(run: RunResult): string {
   return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
+}
+
+function feasibilityNote(feasible: boolean | null | undefined): string {
+  if (feasible === undefined || feasible === null) return '';
+  return feasible
+    ? ' The gateway judged its objective feasible at the end of the run.'
+    : ' The gateway judged its objective **infeasible** at the end of the run (a one-row batch took over half of it on this machine then), so it batched for throughput: no admission can hold accepted rows to an objective the model cannot meet, and the p99 target cannot be met in such a run.';
 }

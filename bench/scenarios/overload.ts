@@ -6,6 +6,7 @@
  * share refused (503/429) and how fast the refusals came.
  */
 import type { Row } from '../../src/model/row-schema.js';
+import { objectiveFeasible } from '../lib/gateway-metrics.js';
 import { openLoop, type OpenLoopResult } from '../lib/open-loop.js';
 import { withSystem, type SystemOptions } from '../lib/systems/start-system.js';
 import type { SystemName } from '../lib/systems/system.js';
@@ -27,6 +28,12 @@ export interface OverloadRun extends OpenLoopResult {
   readonly systemSettings: Readonly<Record<string, unknown>>;
   /** refused / sent. */
   readonly refusedShare: number;
+  /**
+   * Gateways: whether they judged the objective feasible at the end of the run
+   * (null: not reported). When it is not (a one-row batch over half the
+   * objective on this machine now), no admission can hold accepted rows to it.
+   */
+  readonly objectiveFeasible?: boolean | null;
 }
 
 export async function runOverload(settings: OverloadSettings, rows: readonly Row[], options: SystemOptions): Promise<OverloadRun[]> {
@@ -46,11 +53,14 @@ export async function runOverload(settings: OverloadSettings, rows: readonly Row
           timeoutMs: settings.timeoutMs,
         });
         const refusedShare = result.sent === 0 ? 0 : Math.round((result.refused / result.sent) * 1000) / 1000;
+        const feasible = name.startsWith('gateway') ? await objectiveFeasible(system.url) : undefined;
         process.stderr.write(
           `overload ${name} at ${settings.ratePerSec} req/s: goodput ${result.okPerSec} req/s, p99 accepted ${result.okLatencyMs.p99.toFixed(1)} ms, ` +
-            `refused ${(refusedShare * 100).toFixed(1)} % (p99 ${result.refusedLatencyMs.p99.toFixed(2)} ms), errors ${result.errors}, other ${result.otherNon2xx}, not sent ${result.notSent}\n`,
+            `refused ${(refusedShare * 100).toFixed(1)} % (p99 ${result.refusedLatencyMs.p99.toFixed(2)} ms), errors ${result.errors}, other ${result.otherNon2xx}, not sent ${result.notSent}` +
+            (feasible === undefined ? '' : `, objective feasible at the end: ${feasible === null ? 'not reported' : feasible ? 'yes' : 'no'}`) +
+            '\n',
         );
-        return { system: name, systemSettings: system.settings, ...result, refusedShare };
+        return { system: name, systemSettings: system.settings, ...result, refusedShare, ...(feasible === undefined ? {} : { objectiveFeasible: feasible }) };
       }),
     );
   }

@@ -6,10 +6,18 @@ export interface CostFit {
   readonly samples: number;
   /**
    * Set when the recent batches all had about the same size, so the line has
-   * no slope information: that size. The whole cost is then taken as fixed,
-   * which says nothing about what a batch of one row would cost.
+   * no slope information of its own: that size. The slope is then the last
+   * one learned from batches of varied sizes (`slopeRemembered`), or, before
+   * any, zero: the whole cost taken as fixed, which says nothing about what a
+   * batch of one row would cost.
    */
   readonly sameSizeRows?: number;
+  /**
+   * The recent batches gave no credible slope (all one size, or a slope
+   * tilted below zero), so the line uses the slope last learned from batches
+   * that did, through their cost: the one-row cost is an estimate, not unknown.
+   */
+  readonly slopeRemembered?: boolean;
 }
 
 export interface CostModelOptions {
@@ -30,12 +38,17 @@ export interface CostModelOptions {
  * rare (a busy machine, a slow model), the per-batch decay alone would keep a
  * stale cost for tens of seconds, so the past also halves every half second.
  *
- * When every recent batch had the same size the slope is unknowable; the
- * whole cost is then taken as fixed. That is exact at that size and optimistic
- * for bigger batches, on purpose: charging it per row instead would predict a
- * 2-row batch at twice a 1-row one, refuse or cap every batch above one row,
- * and so never see the bigger batches that would correct it. Optimism is
- * corrected by the first bigger batch.
+ * When every recent batch had the same size the slope cannot be measured.
+ * The line then keeps the slope last learned from batches of varied sizes and
+ * passes through the recent batches' cost: under overload every batch is
+ * full, and a line that forgot its slope would take the whole cost of a full
+ * batch as the cost of one row, call the objective infeasible and keep
+ * batches full, never seeing the smaller batches that would correct it.
+ * Before any slope was learned the whole cost is taken as fixed. That is
+ * exact at that size and optimistic for bigger batches, on purpose: charging
+ * it per row instead would predict a 2-row batch at twice a 1-row one, refuse
+ * or cap every batch above one row, and so never see the bigger batches that
+ * would correct it. Optimism is corrected by the first bigger batch.
  */
 export class CostModel {
   #decay: number;
@@ -49,6 +62,8 @@ export class CostModel {
   #sxy = 0;
   #samples = 0;
   #fit: CostFit | undefined;
+  /** The slope of the last line fitted through batches of varied sizes. */
+  #lastSlope: number | undefined;
 
   constructor(options: CostModelOptions = {}) {
     this.#decay = options.decay ?? 0.98;
@@ -70,13 +85,13 @@ export class CostModel {
     this.#sxx = this.#sxx * d + rows * rows;
     this.#sxy = this.#sxy * d + rows * ms;
     this.#samples += 1;
-    this.#fit = undefined;
+    // Solved at once, not when next asked: the slope it remembers must be
+    // the last one batches of varied sizes showed, however rarely it is asked.
+    this.#fit = this.#samples < this.#warmup ? undefined : this.#solve();
   }
 
   /** The current line, or `undefined` before the warm-up batches. */
   get fit(): CostFit | undefined {
-    if (this.#samples < this.#warmup) return undefined;
-    this.#fit ??= this.#solve();
     return this.#fit;
   }
 
@@ -93,23 +108,33 @@ export class CostModel {
   }
 
   #solve(): CostFit {
+    const samples = this.#samples;
     const meanX = this.#sx / this.#w;
     const meanY = this.#sy / this.#w;
     const varX = this.#sxx / this.#w - meanX * meanX;
     const covXY = this.#sxy / this.#w - meanX * meanY;
     // Sizes that vary by less than a row carry no slope information.
-    if (varX < 1) return { fixedMs: meanY, perRowMs: 0, samples: this.#samples, sameSizeRows: Math.round(meanX) };
-    let perRowMs = covXY / varX;
+    const sameSizeRows = varX < 1 ? Math.round(meanX) : undefined;
+    const slope = sameSizeRows === undefined ? covXY / varX : undefined;
+    // A slope tilted below zero is not physical either: noise, or a cost that
+    // changed while the sizes did (slow cold batches, then bigger fast ones).
+    if (slope === undefined || slope < 0) {
+      const size = sameSizeRows === undefined ? {} : { sameSizeRows };
+      if (this.#lastSlope === undefined) return { fixedMs: meanY, perRowMs: 0, samples, ...size };
+      // The remembered slope, through the cost measured now.
+      const fixedMs = Math.max(0, meanY - this.#lastSlope * meanX);
+      const perRowMs = fixedMs > 0 ? this.#lastSlope : meanY / meanX;
+      return { fixedMs, perRowMs, samples, ...size, slopeRemembered: true };
+    }
+    let perRowMs = slope;
     let fixedMs = meanY - perRowMs * meanX;
-    // Noise can tilt the line below zero at either end; neither is physical.
-    if (perRowMs < 0) {
-      perRowMs = 0;
-      fixedMs = meanY;
-    } else if (fixedMs < 0) {
+    // Noise can tilt the line below zero at the intercept: not physical either.
+    if (fixedMs < 0) {
       fixedMs = 0;
       perRowMs = this.#sxy / this.#sxx;
     }
-    return { fixedMs, perRowMs, samples: this.#samples };
+    this.#lastSlope = perRowMs;
+    return { fixedMs, perRowMs, samples };
   }
 }
 

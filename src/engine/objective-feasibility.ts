@@ -33,9 +33,10 @@ export class ObjectiveFeasibility {
       this.#feasible = undefined;
       return false;
     }
-    // Every recent batch held the same many rows (say, full batches under
-    // overload): the cost of one row is unknown, so the state stays as it was.
-    if (fit.sameSizeRows !== undefined && fit.sameSizeRows > 1) return false;
+    // Every recent batch held the same many rows and no slope was ever
+    // learned: the cost of one row is unknown, so the state stays as it was.
+    // (With a remembered slope it is estimated, see CostModel.)
+    if (fit.sameSizeRows !== undefined && fit.sameSizeRows > 1 && fit.slopeRemembered !== true) return false;
     const oneRowMs = fit.fixedMs + fit.perRowMs;
     const budgetMs = latencySloMs / 2;
     const next = previous === false ? oneRowMs <= RECOVER_BELOW * budgetMs : oneRowMs <= budgetMs;

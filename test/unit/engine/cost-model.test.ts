@@ -41,6 +41,30 @@ describe('CostModel', () => {
     expect(cost.fit!.perRowMs).toBeGreaterThan(0.05);
   });
 
+  it('keeps the slope it learned when batches become all one size (full batches under overload), through their cost', () => {
+    const cost = new CostModel();
+    let now = 0;
+    for (const rows of [1, 64, 128, 256, 512]) cost.observe(rows, 10 + 0.05 * rows, (now += 10));
+    // A minute later the machine is busier and every batch is full: 1,024 rows at 82 ms.
+    now += 60_000;
+    for (let i = 0; i < 10; i++) cost.observe(1024, 82, (now += 82));
+    expect(cost.fit).toMatchObject({ sameSizeRows: 1024, slopeRemembered: true });
+    expect(cost.fit!.perRowMs).toBeCloseTo(0.05, 6);
+    expect(cost.predict(1024)).toBeCloseTo(82, 3);
+    // Not 82: one row is what the line says, not the cost of a full batch.
+    expect(cost.predict(1)).toBeCloseTo(30.85, 1);
+  });
+
+  it('uses the remembered slope when the recent batches tilt it below zero (slow small batches, then fast big ones)', () => {
+    const cost = new CostModel();
+    for (const rows of [1, 64, 128, 256, 512]) cost.observe(rows, 10 + 0.05 * rows);
+    for (const rows of [8, 16, 32]) cost.observe(rows, 150);
+    for (const rows of [700, 900, 1024]) cost.observe(rows, 40);
+    expect(cost.fit).toMatchObject({ slopeRemembered: true });
+    expect(cost.fit!.perRowMs).toBeCloseTo(0.05, 6);
+    expect(cost.fit!.fixedMs).toBeGreaterThan(0);
+  });
+
   it('never fits a negative slope or intercept to noise', () => {
     const cost = new CostModel();
     for (const [rows, ms] of [[1, 12], [100, 10], [200, 11], [300, 9], [400, 10]] as const) cost.observe(rows, ms);

@@ -186,6 +186,42 @@ describe('adaptive batching where it breaks', () => {
     expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
   });
 
+  it('after a cold start that looked infeasible, open-loop overload of full batches still finds the objective feasible and holds it', async () => {
+    // The first second's batches are slow (cold caches): one row looks like
+    // 150 ms, so the objective is called infeasible and batches go full. Under
+    // overload every batch is then a full 1,024 rows (61 ms, over the 50 ms
+    // budget): batches all of one size say nothing about one row, and the
+    // state must still recover, or the gateway queues for throughput forever.
+    const coldUntil = performance.now() + 1_000;
+    const sim = new Simulation(2, (rows, at) => (at < coldUntil ? 150 + 0.3 * rows : 10 + 0.05 * rows), { latencySloMs: 100 });
+    await warmUp(sim);
+    expect(sim.engine.state.objectiveFeasible).toBe(false);
+    const latencies: number[] = [];
+    let refused = 0;
+    // Twice capacity (32 rows/ms at the objective's 800-row batches), in
+    // 4-row requests; judged once the cold batches are forgotten (the line
+    // takes a few seconds to straighten: full batches carry no slope).
+    const measureFrom = sim.now + 6_000;
+    const end = sim.now + 8_000;
+    while (sim.now < end) {
+      for (let i = 0; i < 16; i++) {
+        const at = sim.now;
+        sim.engine.submit([{ x: i }, { x: i }, { x: i }, { x: i }], opts).then(
+          () => {
+            if (at >= measureFrom) latencies.push(sim.now - at);
+          },
+          () => (refused += 1),
+        );
+      }
+      await sim.runUntil(sim.now + 1);
+    }
+    await sim.runToIdle();
+    expect(sim.engine.state.objectiveFeasible).toBe(true);
+    expect(refused).toBeGreaterThan(0);
+    latencies.sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+  });
+
   it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {
     const sim = new Simulation(1, line(1, 0), { maxQueueRows: 100 });
     const refused = await sim.engine.submit(Array.from({ length: 101 }, () => ({})), opts).catch((e: unknown) => e);

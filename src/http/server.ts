@@ -10,6 +10,8 @@ import type { ModelRegistry } from '../registry/model-registry.js';
 import { BadHttpRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { answerExpectationFailed, clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { acceptOnlyJson } from './json-body.js';
+import { documentOnlyModels } from './document-only-models.js';
+import { LiveOpenApi } from './live-openapi.js';
 import { createSchemaRegistry, registerOpenApi } from './openapi.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { RouteMethods } from './route-methods.js';
@@ -26,7 +28,7 @@ export type HttpModels = Pick<ModelRegistry, 'resolve' | 'index' | 'load' | 'unl
 export interface ServerOptions {
   readonly config: GatewayConfig;
   readonly models: HttpModels;
-  /** The models documented in the OpenAPI document, each under its own path (those configured at start-up). */
+  /** The models documented in the OpenAPI document at start-up, each under its own path (see {@link LiveOpenApi} for later changes). */
   readonly documented: readonly Manifest[];
   readonly metrics: Registry;
   readonly logger: Logger;
@@ -129,7 +131,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     repositoryRoutes(app, { token: config.adminToken, registry: models, bodyLimit: config.bodyLimitBytes });
   }
   metricsRoute(app, options.metrics);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const openApi = new LiveOpenApi(options.documented, () => app.swagger(), async (manifests) => {
+    const documenting = await buildServer({ ...options, models: documentOnlyModels(config.defaultModel), documented: manifests });
+    try {
+      await documenting.ready();
+      return documenting.swagger();
+    } finally {
+      await documenting.close();
+    }
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => openApi.document(models.list().map((model) => model.manifest)));
 
   return app;
 }

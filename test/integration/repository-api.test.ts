@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReloadInProgressError } from '../../src/errors.js';
-import { BROKEN_MODEL_DIR, errorOf, post, startTestGateway, TOY_MODEL_DIR, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
+import { BROKEN_MODEL_DIR, errorOf, get, post, startTestGateway, TOY_MODEL_DIR, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
 import { TestRepository } from '../helpers/repository.js';
 
 const TOKEN = 'test-admin-token-5e1b9c0d';
 const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** The paths /openapi.json documents now. */
+async function documentedPaths(gw: TestGateway): Promise<string[]> {
+  const doc = JSON.parse((await get(gw.http, '/openapi.json')).text) as { paths: Record<string, unknown> };
+  return Object.keys(doc.paths);
+}
 
 async function repositoryCall(gw: TestGateway, pathname: string, headers: Record<string, string> = auth): Promise<JsonResponse> {
   // As tritonclient sends them: POST, no content type, no body.
@@ -104,6 +110,12 @@ describe('model repository API (POST /v2/repository/...), behind the admin token
     expect(failed.filter((a) => a.model !== 'beta')).toEqual([]);
     expect(failed.filter((a) => a.code !== 'GW_ERR_MODEL_NOT_FOUND' && a.code !== 'GW_ERR_SHUTTING_DOWN')).toEqual([]);
     expect(gammaLoad.answers.length).toBeGreaterThan(0);
+
+    // The document follows what is served: gamma loaded since start-up, beta unloaded.
+    const paths = await documentedPaths(gw);
+    expect(paths).toContain('/models/gamma/predict');
+    expect(paths).toContain('/models/alpha/predict');
+    expect(paths).not.toContain('/models/beta/predict');
 
     const after = await post(gw.http, '/models/beta/predict', { x: 1 });
     expect(after.status).toBe(404);

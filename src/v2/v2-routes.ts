@@ -11,6 +11,7 @@ import type { DeclaredObject } from './declared-fields.js';
 import { checkRows, decodeInputs } from './decode-inputs.js';
 import { chooseOutputs, encodeOutputs } from './encode-outputs.js';
 import { tensorSpecs } from './tensor-spec.js';
+import { rawBinaryRequest } from './raw-binary-request.js';
 import { acceptV2Bodies, INFERENCE_HEADER_CONTENT_LENGTH, type V2Body } from './v2-body.js';
 import { v2ErrorHandler } from './v2-errors.js';
 import type { V2Model, V2Models } from './v2-models.js';
@@ -176,8 +177,9 @@ async function v2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<
   const infer = async (request: FastifyRequest, reply: FastifyReply) => {
     const model = resolve(request.params as ModelParams);
     const { timeoutMs, maxWaitMs } = requestDeadline(request.headers, options);
-    const inferRequest = parseInferRequest(request.body as V2Body | undefined);
-    const binary = (request.body as V2Body).binary;
+    const body = request.body as V2Body | undefined;
+    const inferRequest = body?.raw === true ? rawBinaryRequest(model.name, model.input, body.binary.length) : parseInferRequest(body);
+    const binary = body!.binary;
     const rows = checkRows(decodeInputs(inferRequest, binary, { modelName: model.name, input: model.input, maxRows: options.maxRequestRows }), rowSchemaOf(model));
     const outputs = chooseOutputs(inferRequest, model.output, model.name);
     if (!model.ready) throw new NotReadyError(`model ${model.name} is not ready yet`);

@@ -82,6 +82,19 @@ describe('V2 requests through the same engine', () => {
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_rows_total\{model="census-income",source="v2"\} [1-9]/m);
   });
 
+  it('answers a raw binary request (Inference-Header-Content-Length: 0, the body digits\' float32 pixels) as /predict does', async () => {
+    const response = await gw.http.request({
+      method: 'POST',
+      path: '/v2/models/digits/infer',
+      headers: { 'inference-header-content-length': '0', 'content-type': 'application/octet-stream' },
+      body: Buffer.from(new Float32Array(digitRows.flatMap((row) => row.pixels as number[])).buffer),
+    });
+    expect(response.statusCode).toBe(200);
+    const { outputs } = (await response.body.json()) as { outputs: { name: string; shape: number[]; data: unknown[] }[] };
+    expect(outputs.find((o) => o.name === 'digit')?.shape).toEqual([digitRows.length]);
+    expectSameColumns(Object.fromEntries(outputs.map((o) => [o.name, o.data])), columns(await predictions('digits', digitRows)));
+  });
+
   it('refuses bad tensors with 400 and the spec\'s error body naming the input', async () => {
     const bad = [
       { inputs: [{ name: 'pixels', datatype: 'BYTES', shape: [1, 64], data: Array.from({ length: 64 }, () => 'x') }] },

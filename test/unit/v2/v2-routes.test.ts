@@ -395,6 +395,26 @@ describe('the binary tensor extension', () => {
     });
   }
 
+  it('takes a raw binary request (Inference-Header-Content-Length: 0) for a model with one fixed-size input: the body is its rows', async () => {
+    const images = [Array.from({ length: 64 }, (_, i) => i % 17), Array.from({ length: 64 }, () => 3)];
+    const payload = Buffer.from(new Float32Array(images.flat()).buffer);
+    const response = await app.inject({ method: 'POST', url: '/v2/models/digits/infer', headers: { 'inference-header-content-length': '0', 'content-type': 'application/octet-stream' }, payload });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(digits.calls.map((call) => call.rows)).toEqual([images.map((pixels) => ({ pixels }))]);
+    expect(response.json().outputs.find((o: { name: string }) => o.name === 'digit')).toMatchObject({ datatype: 'INT64', shape: [2], data: images.map(digitOf) });
+  });
+
+  it('refuses a raw binary request naming why: a model with several inputs, or a body that is not whole rows', async () => {
+    const several = await app.inject({ method: 'POST', url: '/v2/models/census-income/infer', headers: { 'inference-header-content-length': '0' }, payload: fp64([1]) });
+    expect(several.statusCode).toBe(400);
+    expect(several.json().error).toMatch(/^header inference-header-content-length: is 0 \(a raw binary request.*exactly one input, and census-income has 14/);
+    const ragged = await app.inject({ method: 'POST', url: '/v2/models/digits/infer', headers: { 'inference-header-content-length': '0' }, payload: Buffer.alloc(300) });
+    expect(ragged.statusCode).toBe(400);
+    expect(ragged.json().error).toBe('body: is 300 bytes, not a whole number of 256-byte rows of input pixels (FP32 [-1, 64], little-endian)');
+    expect(digits.calls).toHaveLength(0);
+  });
+
   it('leaves the other routes JSON-only', async () => {
     const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from('{}') });
     expect(response.statusCode).toBe(415);

@@ -20,8 +20,13 @@ export const MAX_FIXED_SHARE = 0.25;
  * quarter of `maxBatchRows`, is overload, where the floor does not apply. (The
  * second bound keeps a closed loop of a few hundred clients, whose queue is
  * never longer than they are many, out of it when the objective's batches are small.)
+ * One, not two: with a fixed cost over a quarter of the budget, the floor's
+ * batch is longer than the budget, and under overload a backlog held just
+ * under two batches kept every batch there, over the objective, and all of
+ * one size, so the line could not correct the overestimated fixed cost that
+ * made the floor that high.
  */
-export const DEEP_QUEUE_BATCHES = 2;
+export const DEEP_QUEUE_BATCHES = 1;
 const DEEP_QUEUE_SHARE_OF_MAX = 0.25;
 
 export interface CapInput {
@@ -54,7 +59,7 @@ export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objecti
   const fits = rowsWithin(fit, latencySloMs / 2);
   // Not even one row fits: no cap can meet the objective (see ObjectiveFeasibility).
   if (fits === 0 || fits >= maxBatchRows) return maxBatchRows;
-  // A deep queue (more than two objective-sized batches) is overload: there
+  // A deep queue (more than one objective-sized batch) is overload: there
   // the objective's cap holds, and admission refuses the excess, so that what
   // is accepted is answered in time.
   if (backlogRows > Math.max(DEEP_QUEUE_BATCHES * fits, DEEP_QUEUE_SHARE_OF_MAX * maxBatchRows)) return fits;

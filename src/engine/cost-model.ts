@@ -1,3 +1,6 @@
+/** A fitted slope counts only when it is this many standard errors above zero. */
+const CREDIBLE_SLOPE_T = 2;
+
 /** What one batch is predicted to cost: `fixedMs + perRowMs × rows`. */
 export interface CostFit {
   readonly fixedMs: number;
@@ -13,9 +16,10 @@ export interface CostFit {
    */
   readonly sameSizeRows?: number;
   /**
-   * The recent batches gave no credible slope (all one size, or a slope
-   * tilted below zero), so the line uses the slope last learned from batches
-   * that did, through their cost: the one-row cost is an estimate, not unknown.
+   * The recent batches gave no credible slope (all one size, a slope tilted
+   * below zero, or one within their noise of zero), so the line uses the
+   * slope last learned from batches that did, through their cost: the
+   * one-row cost is an estimate, not unknown.
    */
   readonly slopeRemembered?: boolean;
 }
@@ -60,6 +64,9 @@ export class CostModel {
   #sy = 0;
   #sxx = 0;
   #sxy = 0;
+  #syy = 0;
+  /** Sum of the squared weights: with `#w`, the effective number of batches the line rests on. */
+  #w2 = 0;
   #samples = 0;
   #fit: CostFit | undefined;
   /** The slope of the last line fitted through batches of varied sizes. */
@@ -84,6 +91,8 @@ export class CostModel {
     this.#sy = this.#sy * d + ms;
     this.#sxx = this.#sxx * d + rows * rows;
     this.#sxy = this.#sxy * d + rows * ms;
+    this.#syy = this.#syy * d + ms * ms;
+    this.#w2 = this.#w2 * d * d + 1;
     this.#samples += 1;
     // Solved at once, not when next asked: the slope it remembers must be
     // the last one batches of varied sizes showed, however rarely it is asked.
@@ -116,9 +125,14 @@ export class CostModel {
     // Sizes that vary by less than a row carry no slope information.
     const sameSizeRows = varX < 1 ? Math.round(meanX) : undefined;
     const slope = sameSizeRows === undefined ? covXY / varX : undefined;
-    // A slope tilted below zero is not physical either: noise, or a cost that
-    // changed while the sizes did (slow cold batches, then bigger fast ones).
-    if (slope === undefined || slope < 0) {
+    // A slope is used only when the batches show it beyond their own noise.
+    // Not one tilted below zero (noise, or a cost that changed while the
+    // sizes did: slow cold batches, then bigger fast ones), nor one within
+    // noise of zero: on a busy machine, batches of 1 to 20 rows whose times
+    // vary by tens of milliseconds (preemption) can fit 13 ms per row through
+    // the origin, and cap batches at 3 rows when they cost 40 ms whatever
+    // their size.
+    if (slope === undefined || !(slope > CREDIBLE_SLOPE_T * this.#slopeError(varX, meanY, covXY))) {
       const size = sameSizeRows === undefined ? {} : { sameSizeRows };
       if (this.#lastSlope === undefined) return { fixedMs: meanY, perRowMs: 0, samples, ...size };
       // The remembered slope, through the cost measured now.
@@ -135,6 +149,14 @@ export class CostModel {
     }
     this.#lastSlope = perRowMs;
     return { fixedMs, perRowMs, samples };
+  }
+
+  /** Standard error of the fitted slope: the scatter about the line over the spread of the sizes, per effective batch. */
+  #slopeError(varX: number, meanY: number, covXY: number): number {
+    const varY = this.#syy / this.#w - meanY * meanY;
+    const residual = Math.max(0, varY - (covXY * covXY) / varX);
+    const effectiveBatches = (this.#w * this.#w) / this.#w2;
+    return Math.sqrt(residual / (varX * Math.max(1, effectiveBatches - 2)));
   }
 }
 

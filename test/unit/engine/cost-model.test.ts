@@ -65,6 +65,19 @@ describe('CostModel', () => {
     expect(cost.fit!.fixedMs).toBeGreaterThan(0);
   });
 
+  it('does not take a slope from batches whose times vary far more than their sizes explain (a busy machine)', () => {
+    const cost = new CostModel();
+    for (const rows of [1, 64, 128, 256, 512]) cost.observe(rows, 10 + 0.04 * rows);
+    // Preempted at random: 1 to 20 rows, 10 to 90 ms whatever the size.
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let i = 0; i < 200; i++) cost.observe(1 + Math.floor(random() * 20), 10 + 80 * random());
+    expect(cost.fit).toMatchObject({ slopeRemembered: true });
+    expect(cost.fit!.perRowMs).toBeCloseTo(0.04, 6);
+    // About the batches' mean time for any of their sizes, not 13 ms a row.
+    expect(cost.predict(20)!).toBeLessThan(70);
+  });
+
   it('never fits a negative slope or intercept to noise', () => {
     const cost = new CostModel();
     for (const [rows, ms] of [[1, 12], [100, 10], [200, 11], [300, 9], [400, 10]] as const) cost.observe(rows, ms);

@@ -1,6 +1,6 @@
 import { Consumer, FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, Producer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { GatewayError, KafkaError } from '../errors.js';
+import { DeadlineExceededError, GatewayError, KafkaError } from '../errors.js';
 import type { FrontDoor, FrontDoorHealth } from '../lifecycle/front-door.js';
 import type { Result } from '../model/row-schema.js';
 import { AtLeastOnceDelivery } from './at-least-once-delivery.js';
@@ -8,7 +8,7 @@ import type { ConsumedPosition, Delivery, KafkaConsumer, KafkaMessage, KafkaProd
 import { EngineSubmitter, type KafkaModel, type KafkaModels } from './engine-submitter.js';
 import type { KafkaMetrics } from './kafka-metrics.js';
 import { PartitionLane, type LaneEntry } from './partition-lane.js';
-import { deadLetterRecord, decodeRow, modelOf, resultRecord, type OutputRecord } from './record-codec.js';
+import { deadlineOf, deadLetterRecord, decodeRow, HEADER, modelOf, requestIdOf, resultRecord, type OutputRecord } from './record-codec.js';
 import { TransactionalDelivery } from './transactional-delivery.js';
 
 export type { KafkaModel, KafkaModels };
@@ -224,7 +224,18 @@ export class KafkaFrontDoor implements FrontDoor {
       this.#answer(entry, decoded.error, model.name);
       return;
     }
-    void this.#submitter.predict(decoded.row, model.name).then((outcome) => this.#answer(entry, outcome, model.name));
+    const deadline = deadlineOf(message);
+    if (deadline === undefined) {
+      void this.#submitter.predict(decoded.row, model.name).then((outcome) => this.#answer(entry, outcome, model.name));
+      return;
+    }
+    // A forwarded request: its caller stops waiting at the deadline, so a record consumed after it is answered, not predicted.
+    const timeoutMs = Number(headerText(message, HEADER.requestTimeout) ?? 0);
+    if (Date.now() >= deadline) {
+      this.#answer(entry, new DeadlineExceededError(timeoutMs), model.name);
+      return;
+    }
+    void this.#submitter.predict(decoded.row, model.name, { at: deadline, timeoutMs }).then((outcome) => this.#answer(entry, outcome, model.name));
   }
 
   /** `model`: the model that answered, for the metrics. */
@@ -233,13 +244,15 @@ export class KafkaFrontDoor implements FrontDoor {
     const o = this.#options;
     if (outcome instanceof GatewayError) {
       entry.output = deadLetterRecord(message, outcome, o.dlqTopic);
-      o.metrics?.answered('dead_letter', model);
+      // A record whose deadline passed was not predicted: `expired`, apart from the records that failed.
+      o.metrics?.answered(outcome instanceof DeadlineExceededError ? 'expired' : 'dead_letter', model);
       this.#answered.deadLetters++;
-      this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), code: outcome.code }, 'record dead-lettered');
+      this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), code: outcome.code, requestId: requestIdOf(message) }, outcome instanceof DeadlineExceededError ? 'record expired: not predicted' : 'record dead-lettered');
     } else {
       entry.output = resultRecord(message, outcome, o.outputTopic);
       o.metrics?.answered('ok', model);
       this.#answered.results++;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), model, requestId: requestIdOf(message) }, 'record answered');
     }
     this.#scheduleFlush();
   }
@@ -324,6 +337,11 @@ export class KafkaFrontDoor implements FrontDoor {
  */
 function retryDelay(_client: unknown, _operation: string, attempt: number): number {
   return Math.min(20 * 2 ** attempt, 1000);
+}
+
+function headerText(message: KafkaMessage, name: string): string | undefined {
+  for (const [key, value] of message.headers) if (key.toString('latin1') === name) return value.toString('latin1');
+  return undefined;
 }
 
 function lastPositions(entries: readonly Entry[]): ConsumedPosition[] {

@@ -1,0 +1,241 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { Admin, Producer } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { KafkaError, NotReadyError, ShuttingDownError, type GatewayError } from '../errors.js';
+import type { KafkaMessage, KafkaProducer } from '../kafka/delivery.js';
+import type { FrontDoor, FrontDoorHealth } from '../lifecycle/front-door.js';
+import type { Result, Row } from '../model/row-schema.js';
+import { forwardRecord, readReply, type ForwardRequest } from './forward-codec.js';
+import type { ForwardMetrics } from './forward-metrics.js';
+import { LingerProducer } from './linger-producer.js';
+import { PendingReplies } from './pending-replies.js';
+import { ReplyConsumer } from './reply-consumer.js';
+
+export interface KafkaForwarderOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Where the worker instances consume requests. */
+  readonly inputTopic: string;
+  /** This front end's own reply topic. */
+  readonly replyTopic: string;
+  /** Delete the reply topic on close (its name was generated for this process). */
+  readonly deleteReplyTopic: boolean;
+  readonly maxPending: number;
+  readonly retryMs: number;
+  readonly metrics?: ForwardMetrics;
+  readonly logger: Logger;
+}
+
+/** One row on its way: what it was sent as, to which partition, since when. */
+interface InFlight {
+  readonly request: ForwardRequest;
+  partition: number;
+  readonly sentAt: number;
+}
+
+/** Replies are kept this long: a reply topic is read as it is written, so minutes are plenty. */
+const REPLY_RETENTION_MS = 10 * 60_000;
+/** How often the broker is asked whether it answers (and how many partitions the input topic has). */
+const PROBE_INTERVAL_MS = 1000;
+/** A probe not answered within this long counts as a failure. */
+const PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * The forwarding half of the Kafka scale-out: hands rows to the worker
+ * instances' consumer group over the input topic and awaits each reply on
+ * this front end's own reply topic, matched by correlation id. It is the
+ * lifecycle's "kafka-forward" front door (started before HTTP, closed
+ * after it), so `/health/ready` reports it: not ready while the broker does
+ * not answer or the reply topic is not consumed, and requests are then
+ * refused at once (503) instead of waiting for their deadline.
+ */
+export class KafkaForwarder implements FrontDoor {
+  readonly name = 'kafka-forward';
+  readonly #options: KafkaForwarderOptions;
+  readonly #logger: Logger;
+  readonly #producer: LingerProducer;
+  readonly #rawProducer: KafkaProducer;
+  readonly #replies: ReplyConsumer;
+  readonly #pending: PendingReplies;
+  readonly #inFlight = new Map<string, InFlight>();
+  /** Correlation ids: a per-process prefix and a counter (unique without a UUID per row). */
+  readonly #idPrefix = randomBytes(6).toString('hex');
+  #nextId = 0;
+  #nextPartition = 0;
+  #partitions = 1;
+  #brokerAnswers = false;
+  #brokerError: string | undefined;
+  #probe: NodeJS.Timeout | undefined;
+  #probing = false;
+  #closing = false;
+
+  constructor(options: KafkaForwarderOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+    // A short retry budget: a broker that does not answer must turn into "not ready" quickly, not hold requests for 10 s.
+    this.#rawProducer = new Producer({ clientId: options.clientId, bootstrapBrokers: [...options.brokers], idempotent: true, autocreateTopics: true, retries: 3, retryDelay: 100, timeout: 5000 });
+    this.#producer = new LingerProducer(this.#rawProducer);
+    this.#replies = new ReplyConsumer({ brokers: options.brokers, clientId: options.clientId, topic: options.replyTopic, onReply: (message) => this.#onReply(message), logger: options.logger });
+    this.#pending = new PendingReplies({ maxPending: options.maxPending, retryMs: options.retryMs, onRetry: (id, attempt) => this.#retry(id, attempt) });
+  }
+
+  /** Rows awaiting their reply. */
+  get pendingRows(): number {
+    return this.#pending.size;
+  }
+
+  get ready(): boolean {
+    return !this.#closing && this.#brokerAnswers && this.#replies.healthy;
+  }
+
+  /** Creates the reply topic when missing, consumes it, and learns the input topic's partitions. */
+  async start(): Promise<void> {
+    const o = this.#options;
+    try {
+      await this.#ensureReplyTopic();
+      await this.#replies.start();
+      await this.#probeBroker();
+    } catch (error) {
+      await this.#closeClients();
+      throw new KafkaError(`cannot forward to ${o.inputTopic} on ${o.brokers.join(',')}: ${(error as Error).message}`, { cause: error });
+    }
+    this.#probe = setInterval(() => void this.#probeBroker().catch(() => undefined), PROBE_INTERVAL_MS);
+    this.#probe.unref();
+    o.metrics?.watch(this);
+    this.#logger.info({ brokers: o.brokers, input: o.inputTopic, replyTopic: o.replyTopic, partitions: this.#partitions, retryMs: o.retryMs, maxPending: o.maxPending }, `forwarding requests to ${o.inputTopic}, replies on ${o.replyTopic}`);
+  }
+
+  health(): FrontDoorHealth {
+    if (this.ready) return { ready: true };
+    if (!this.#brokerAnswers) return { ready: false, reason: `the Kafka broker does not answer: ${this.#brokerError ?? 'not connected yet'}` };
+    return { ready: false, reason: `the reply topic ${this.#options.replyTopic} is not consumed: ${this.#replies.lastError?.message ?? 'not started'}` };
+  }
+
+  /** Throws `QueueFullError` unless `rows` more rows may await replies now. */
+  admit(rows: number): void {
+    if (this.#closing) throw new ShuttingDownError();
+    if (!this.ready) throw new NotReadyError(this.health().reason ?? 'not connected to Kafka');
+    this.#pending.admit(rows);
+  }
+
+  /**
+   * Forwards one row to `model` on the worker instances and resolves with its
+   * result, or with the error the far side (or the deadline) gave. Never
+   * rejects. Call {@link admit} first for the whole request.
+   */
+  forward(row: Row, model: string, options: { readonly timeoutMs: number; readonly requestId?: string | undefined }): Promise<Result | GatewayError> {
+    const correlationId = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
+    const request: ForwardRequest = { row, model, correlationId, replyTo: this.#options.replyTopic, deadline: Date.now() + options.timeoutMs, timeoutMs: options.timeoutMs, requestId: options.requestId };
+    const flight: InFlight = { request, partition: this.#nextPartition++ % this.#partitions, sentAt: performance.now() };
+    this.#inFlight.set(correlationId, flight);
+    const reply = this.#pending.await(correlationId, options.timeoutMs).finally(() => this.#inFlight.delete(correlationId));
+    this.#send(flight);
+    return reply.then((outcome) => {
+      this.#options.metrics?.roundTrip(model, (performance.now() - flight.sentAt) / 1000);
+      return outcome;
+    });
+  }
+
+  /** Takes no work of its own: the forwarded models drain what they sent. */
+  async drain(): Promise<void> {}
+
+  /** Settles what still awaits a reply (503), then closes the clients and deletes a generated reply topic. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#probe);
+    this.#pending.failAll(new ShuttingDownError('the front end is shutting down: the reply will not be read'));
+    await this.#closeClients();
+    if (this.#options.deleteReplyTopic) await this.#deleteReplyTopic();
+    this.#logger.info({ replyTopic: this.#options.replyTopic }, 'forwarding stopped');
+  }
+
+  #send(flight: InFlight): void {
+    this.#producer.send(forwardRecord(this.#options.inputTopic, flight.partition, flight.request)).catch((error: KafkaError) => {
+      // The row may still be retried; the caller hears of a failure only if nothing else answers first.
+      this.#logger.warn({ err: error, correlationId: flight.request.correlationId }, 'forwarding a row failed');
+      this.#brokerAnswers = false;
+      this.#brokerError = error.message;
+      this.#pending.settle(flight.request.correlationId, error);
+    });
+  }
+
+  /**
+   * No reply yet: the partition's owner may have died (its partitions move
+   * only when its session times out). Send the row again to another
+   * partition; whichever reply comes first answers, the other is counted
+   * as unmatched.
+   */
+  #retry(correlationId: string, attempt: number): void {
+    const flight = this.#inFlight.get(correlationId);
+    if (flight === undefined || this.#closing) return;
+    const others = this.#partitions - 1;
+    if (others > 0) flight.partition = (flight.partition + 1 + randomInt(others)) % this.#partitions;
+    this.#options.metrics?.retried();
+    this.#logger.debug({ correlationId, attempt, partition: flight.partition, requestId: flight.request.requestId }, 'no reply yet: sending the row again');
+    this.#send(flight);
+  }
+
+  #onReply(message: KafkaMessage): void {
+    const { correlationId, outcome } = readReply(message);
+    const match = correlationId === undefined ? 'unmatched' : this.#pending.settle(correlationId, outcome);
+    this.#options.metrics?.replied(match);
+  }
+
+  async #probeBroker(): Promise<void> {
+    if (this.#probing || this.#closing) return;
+    this.#probing = true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const metadata = await Promise.race([
+        this.#rawProducer.metadata({ topics: [this.#options.inputTopic], forceUpdate: true, autocreateTopics: true }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+        }),
+      ]);
+      this.#partitions = Math.max(1, metadata.topics.get(this.#options.inputTopic)?.partitionsCount ?? 1);
+      if (!this.#brokerAnswers && this.#brokerError !== undefined) this.#logger.info('the Kafka broker answers again: ready');
+      this.#brokerAnswers = true;
+      this.#brokerError = undefined;
+    } catch (error) {
+      if (this.#brokerAnswers) this.#logger.warn({ err: error }, 'the Kafka broker does not answer: not ready');
+      this.#brokerAnswers = false;
+      this.#brokerError = (error as Error).message;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.#probing = false;
+    }
+  }
+
+  async #ensureReplyTopic(): Promise<void> {
+    const o = this.#options;
+    const admin = new Admin({ clientId: o.clientId, bootstrapBrokers: [...o.brokers] });
+    try {
+      if ((await admin.listTopics()).includes(o.replyTopic)) return;
+      await admin.createTopics({ topics: [o.replyTopic], partitions: 1, replicas: -1, configs: [{ name: 'retention.ms', value: String(REPLY_RETENTION_MS) }] }).catch(async (error: unknown) => {
+        // Created meanwhile (another start of the same named topic): fine.
+        if (!(await admin.listTopics()).includes(o.replyTopic)) throw error;
+      });
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
+  async #deleteReplyTopic(): Promise<void> {
+    const o = this.#options;
+    const admin = new Admin({ clientId: o.clientId, bootstrapBrokers: [...o.brokers], retries: 1 });
+    try {
+      await admin.deleteTopics({ topics: [o.replyTopic] });
+    } catch (error) {
+      this.#logger.warn({ err: error, replyTopic: o.replyTopic }, 'could not delete the reply topic');
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
+  async #closeClients(): Promise<void> {
+    const results = await Promise.allSettled([this.#replies.close(), this.#producer.close()]);
+    for (const result of results) if (result.status === 'rejected') this.#logger.warn({ err: result.reason }, 'error while closing a Kafka client');
+  }
+}

@@ -130,10 +130,7 @@ export class KafkaForwarder implements FrontDoor {
     this.#inFlight.set(correlationId, flight);
     const reply = this.#pending.await(correlationId, options.timeoutMs).finally(() => this.#inFlight.delete(correlationId));
     this.#send(flight);
-    return reply.then((outcome) => {
-      this.#options.metrics?.roundTrip(model, (performance.now() - flight.sentAt) / 1000);
-      return outcome;
-    });
+    return reply;
   }
 
   /** Takes no work of its own: the forwarded models drain what they sent. */
@@ -178,8 +175,11 @@ export class KafkaForwarder implements FrontDoor {
 
   #onReply(message: KafkaMessage): void {
     const { correlationId, outcome } = readReply(message);
+    const flight = correlationId === undefined ? undefined : this.#inFlight.get(correlationId);
     const match = correlationId === undefined ? 'unmatched' : this.#pending.settle(correlationId, outcome);
     this.#options.metrics?.replied(match);
+    // Replies only: a row that timed out has no round trip.
+    if (match === 'matched' && flight !== undefined) this.#options.metrics?.roundTrip(flight.request.model, (performance.now() - flight.sentAt) / 1000);
   }
 
   async #probeBroker(): Promise<void> {

@@ -71,7 +71,9 @@ async function deploy(deployment: Deployment, brokers: string): Promise<{ url: s
   const started: GatewayProcess[] = [];
   try {
     // Worker instances keep HTTP on (a free port) only for their /health/ready and /metrics.
-    for (let i = 0; i < count; i++) started.push(await startGateway({ workers, latencySloMs: LATENCY_SLO_MS, extraArgs: kafka }));
+    // The same Python workers in total as the local gateway (one machine's cores): split over the instances.
+    const perInstance = Math.max(1, Math.floor(workers / count));
+    for (let i = 0; i < count; i++) started.push(await startGateway({ workers: perInstance, latencySloMs: LATENCY_SLO_MS, extraArgs: kafka }));
     // The group's rebalance after the last join: give the assignment time to settle before the load.
     await sleep(3000);
     started.push(await startGateway({ extraArgs: [...kafka, '--forward-to-kafka'] }));
@@ -134,8 +136,9 @@ replaceSection(
 Single rows over HTTP to a local gateway, and to a forwarding front end
 (\`--forward-to-kafka\`) over one and two worker instances (the Kafka front
 door, one consumer group, ${partitions} partitions), all on this machine
-(${m.cpus} cores, ${m.cpuModel}) with one local broker. Every worker
-process has \`--workers ${workers}\`; peak: ${connections} connections,
+(${m.cpus} cores, ${m.cpuModel}) with one local broker. Every deployment
+has ${workers} Python workers in all (the local gateway \`--workers ${workers}\`,
+the worker instances split them); peak: ${connections} connections,
 closed loop, ${durationS} s (autocannon); low load: one request at a time,
 ${lowLoadS} s. Load average before/after: ${load.before.map((v) => v.toFixed(1)).join(' ')} / ${loadAverage()
     .map((v) => v.toFixed(1))

@@ -10,6 +10,9 @@ import type { PredictingModel, PredictOptions } from '../registry/predicting-mod
 import type { ModelReadiness } from '../registry/served-model.js';
 import type { KafkaForwarder } from './kafka-forwarder.js';
 
+/** What a forwarded model needs of the forwarder (a fake in unit tests). */
+export type Forwarder = Pick<KafkaForwarder, 'ready' | 'health' | 'admit' | 'forward'>;
+
 /**
  * A model served by the worker instances of the Kafka consumer group, as
  * this front end serves it: the manifest (read from the model repository
@@ -22,13 +25,13 @@ export class ForwardedModel implements PredictingModel {
   readonly spec: ModelSpec;
   readonly schemas: ModelSchemas;
   readonly metrics: GatewayMetrics;
-  readonly #forwarder: KafkaForwarder;
+  readonly #forwarder: Forwarder;
   readonly #families: MetricFamilies;
   #pendingRows = 0;
   #draining = false;
   #drained: (() => void) | undefined;
 
-  constructor(spec: ModelSpec, forwarder: KafkaForwarder, families: MetricFamilies) {
+  constructor(spec: ModelSpec, forwarder: Forwarder, families: MetricFamilies) {
     this.spec = spec;
     this.name = spec.manifest.name;
     this.schemas = modelSchemas(spec.manifest);

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { Admin, Producer } from '@platformatic/kafka';
+import { Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { KafkaError, NotReadyError, ShuttingDownError, type GatewayError } from '../errors.js';
 import type { KafkaMessage, KafkaProducer } from '../kafka/delivery.js';
@@ -10,6 +10,7 @@ import type { ForwardMetrics } from './forward-metrics.js';
 import { LingerProducer } from './linger-producer.js';
 import { PendingReplies } from './pending-replies.js';
 import { ReplyConsumer } from './reply-consumer.js';
+import { deleteReplyTopic, ensureReplyTopic } from './reply-topic.js';
 
 export interface KafkaForwarderOptions {
   readonly brokers: readonly string[];
@@ -33,8 +34,6 @@ interface InFlight {
   readonly sentAt: number;
 }
 
-/** Replies are kept this long: a reply topic is read as it is written, so minutes are plenty. */
-const REPLY_RETENTION_MS = 10 * 60_000;
 /** How often the broker is asked whether it answers (and how many partitions the input topic has). */
 const PROBE_INTERVAL_MS = 1000;
 /** A probe not answered within this long counts as a failure. */
@@ -92,7 +91,7 @@ export class KafkaForwarder implements FrontDoor {
   async start(): Promise<void> {
     const o = this.#options;
     try {
-      await this.#ensureReplyTopic();
+      await ensureReplyTopic(o.brokers, o.clientId, o.replyTopic);
       await this.#replies.start();
       await this.#probeBroker();
     } catch (error) {
@@ -143,7 +142,9 @@ export class KafkaForwarder implements FrontDoor {
     clearInterval(this.#probe);
     this.#pending.failAll(new ShuttingDownError('the front end is shutting down: the reply will not be read'));
     await this.#closeClients();
-    if (this.#options.deleteReplyTopic) await this.#deleteReplyTopic();
+    if (this.#options.deleteReplyTopic) {
+      await deleteReplyTopic(this.#options.brokers, this.#options.clientId, this.#options.replyTopic).catch((error: unknown) => this.#logger.warn({ err: error, replyTopic: this.#options.replyTopic }, 'could not delete the reply topic'));
+    }
     this.#logger.info({ replyTopic: this.#options.replyTopic }, 'forwarding stopped');
   }
 
@@ -205,32 +206,6 @@ export class KafkaForwarder implements FrontDoor {
     } finally {
       clearTimeout(timer);
       this.#probing = false;
-    }
-  }
-
-  async #ensureReplyTopic(): Promise<void> {
-    const o = this.#options;
-    const admin = new Admin({ clientId: o.clientId, bootstrapBrokers: [...o.brokers] });
-    try {
-      if ((await admin.listTopics()).includes(o.replyTopic)) return;
-      await admin.createTopics({ topics: [o.replyTopic], partitions: 1, replicas: -1, configs: [{ name: 'retention.ms', value: String(REPLY_RETENTION_MS) }] }).catch(async (error: unknown) => {
-        // Created meanwhile (another start of the same named topic): fine.
-        if (!(await admin.listTopics()).includes(o.replyTopic)) throw error;
-      });
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
-  }
-
-  async #deleteReplyTopic(): Promise<void> {
-    const o = this.#options;
-    const admin = new Admin({ clientId: o.clientId, bootstrapBrokers: [...o.brokers], retries: 1 });
-    try {
-      await admin.deleteTopics({ topics: [o.replyTopic] });
-    } catch (error) {
-      this.#logger.warn({ err: error, replyTopic: o.replyTopic }, 'could not delete the reply topic');
-    } finally {
-      await admin.close().catch(() => undefined);
     }
   }
 

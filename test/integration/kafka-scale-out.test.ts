@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, stopBroker } from '../../scripts/broker-control.js';
 import type { Result } from '../../src/model/row-schema.js';
 import { readAdult } from '../helpers/adult.js';
 import { createTopics, kafkaBrokers, testTopics, until } from '../helpers/kafka.js';
 import { CENSUS_MODEL_DIR, CENSUS_PYTHON } from '../helpers/paths.js';
+import { TEST_BROKER_DIR } from '../helpers/kafka-setup.js';
 import { referencePredictions } from '../helpers/reference.js';
 import { metricSum, percentile, predictEach, predictOne, startFrontEnd, startWorkerInstance, type Answer, type Instance } from '../helpers/scale-out.js';
 
@@ -12,7 +14,8 @@ import { metricSum, percentile, predictEach, predictOne, startFrontEnd, startWor
  * Scale-out past one machine, with real processes on loopback: forwarding
  * front ends (`--forward-to-kafka`, no workers) hand HTTP requests to worker
  * instances (the Kafka front door, one consumer group) and answer with
- * their replies. The SIGKILL test runs last: it leaves one worker instance.
+ * their replies. The SIGKILL test leaves one worker instance; the broker
+ * restart runs last.
  */
 const PARTITIONS = 4;
 const ROWS = 2000;
@@ -157,4 +160,32 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     // The survivor took over the killed instance's partitions.
     await until(() => lastPartitions(workers[1]!).length === PARTITIONS, 30_000, () => `survivor holds ${lastPartitions(workers[1]!).join(',')}`);
   }, 120_000);
+
+  // Restarts the suite's own broker (same port, same data): not against a cluster given in KAFKA_BROKERS.
+  it.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker restart: the front end is not ready and refuses at once while it is down, then recovers by itself', async () => {
+    const ready = async (): Promise<number> => {
+      const response = await front.http.request({ method: 'GET', path: '/health/ready' });
+      await response.body.text();
+      return response.statusCode;
+    };
+    const waitFor = async (status: number, timeoutMs: number): Promise<void> => {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) if ((await ready()) === status) return;
+      throw new Error(`/health/ready did not answer ${status} within ${timeoutMs} ms`);
+    };
+    expect(await ready()).toBe(200);
+    await stopBroker(TEST_BROKER_DIR, 10_000);
+    try {
+      await waitFor(503, 20_000);
+      const refused = await predictOne(front.http, rows[0]!);
+      expect(refused.status).toBe(503);
+      expect((refused.body as { error: { code: string } }).error.code).toBe('GW_ERR_NOT_READY');
+    } finally {
+      await startBroker({ dir: TEST_BROKER_DIR, partitions: PARTITIONS });
+    }
+    await waitFor(200, 60_000);
+    // The worker instance consumes again too: a request is answered end to end (retried by the front end meanwhile if need be).
+    const answer = await predictOne(front.http, rows[0]!, { 'x-request-timeout': '60000' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(reference[0]);
+  }, 150_000);
 });

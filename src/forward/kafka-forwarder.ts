@@ -34,6 +34,12 @@ interface InFlight {
   readonly sentAt: number;
 }
 
+/**
+ * How long a partition whose row needed a retry is avoided: about the
+ * worker instances' session timeout, after which a dead owner's partitions
+ * have moved to a live one.
+ */
+const SUSPECT_MS = 10_000;
 /** How often the broker is asked whether it answers (and how many partitions the input topic has). */
 const PROBE_INTERVAL_MS = 1000;
 /** A probe not answered within this long counts as a failure. */
@@ -62,6 +68,8 @@ export class KafkaForwarder implements FrontDoor {
   #nextId = 0;
   #nextPartition = 0;
   #partitions = 1;
+  /** Partitions a row had to be retried from, until when they are avoided (their owner may be dead). */
+  readonly #suspect = new Map<number, number>();
   #brokerAnswers = false;
   #brokerError: string | undefined;
   #probe: NodeJS.Timeout | undefined;
@@ -125,7 +133,7 @@ export class KafkaForwarder implements FrontDoor {
   forward(row: Row, model: string, options: { readonly timeoutMs: number; readonly requestId?: string | undefined }): Promise<Result | GatewayError> {
     const correlationId = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
     const request: ForwardRequest = { row, model, correlationId, replyTo: this.#options.replyTopic, deadline: Date.now() + options.timeoutMs, timeoutMs: options.timeoutMs, requestId: options.requestId };
-    const flight: InFlight = { request, partition: this.#nextPartition++ % this.#partitions, sentAt: performance.now() };
+    const flight: InFlight = { request, partition: this.#pickPartition(undefined), sentAt: performance.now() };
     this.#inFlight.set(correlationId, flight);
     const reply = this.#pending.await(correlationId, options.timeoutMs).finally(() => this.#inFlight.delete(correlationId));
     this.#send(flight);
@@ -167,11 +175,33 @@ export class KafkaForwarder implements FrontDoor {
   #retry(correlationId: string, attempt: number): void {
     const flight = this.#inFlight.get(correlationId);
     if (flight === undefined || this.#closing) return;
-    const others = this.#partitions - 1;
-    if (others > 0) flight.partition = (flight.partition + 1 + randomInt(others)) % this.#partitions;
+    this.#suspect.set(flight.partition, Date.now() + SUSPECT_MS);
+    flight.partition = this.#pickPartition(flight.partition);
     this.#options.metrics?.retried();
     this.#logger.debug({ correlationId, attempt, partition: flight.partition, requestId: flight.request.requestId }, 'no reply yet: sending the row again');
     this.#send(flight);
+  }
+
+  /**
+   * Round-robin over the partitions, skipping those avoided for now (and
+   * `not`, the one a retry leaves); when every other one is avoided, any
+   * other at random.
+   */
+  #pickPartition(not: number | undefined): number {
+    const count = this.#partitions;
+    const now = Date.now();
+    for (let tried = 0; tried < count; tried++) {
+      const partition = this.#nextPartition++ % count;
+      if (partition === not) continue;
+      const until = this.#suspect.get(partition);
+      if (until === undefined) return partition;
+      if (until <= now) {
+        this.#suspect.delete(partition);
+        return partition;
+      }
+    }
+    if (not === undefined || count === 1) return this.#nextPartition++ % count;
+    return (not + 1 + randomInt(count - 1)) % count;
   }
 
   #onReply(message: KafkaMessage): void {
@@ -180,7 +210,11 @@ export class KafkaForwarder implements FrontDoor {
     const match = correlationId === undefined ? 'unmatched' : this.#pending.settle(correlationId, outcome);
     this.#options.metrics?.replied(match);
     // Replies only: a row that timed out has no round trip.
-    if (match === 'matched' && flight !== undefined) this.#options.metrics?.roundTrip(flight.request.model, (performance.now() - flight.sentAt) / 1000);
+    if (match === 'matched' && flight !== undefined) {
+      this.#options.metrics?.roundTrip(flight.request.model, (performance.now() - flight.sentAt) / 1000);
+      // Its partition answers: no longer avoided.
+      this.#suspect.delete(flight.partition);
+    }
   }
 
   async #probeBroker(): Promise<void> {

@@ -156,7 +156,8 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
       answers.map((a) => a.answer.ms),
       99,
     );
-    expect(p99, `p99 ${Math.round(p99)} ms`).toBeLessThan(SESSION_TIMEOUT_MS + RETRY_MS);
+    // The killed member holds its partitions until its session times out; rows sent there are retried elsewhere after RETRY_MS.
+    expect(p99, `p99 ${Math.round(p99)} ms`).toBeLessThan(SESSION_TIMEOUT_MS);
     // The survivor took over the killed instance's partitions.
     await until(() => lastPartitions(workers[1]!).length === PARTITIONS, 30_000, () => `survivor holds ${lastPartitions(workers[1]!).join(',')}`);
   }, 120_000);

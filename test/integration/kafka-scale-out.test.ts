@@ -81,25 +81,29 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
   });
 
   it('answers 504 at a deadline shorter than the hop; the worker instance skips the record instead of predicting it', async () => {
+    // The front end first: a late reply it has counted was counted by its worker instance before it was sent.
     const counts = async (): Promise<{ expired: number; predicted: number; late: number }> => {
+      const late = metricSum(await front.metrics(), 'gateway_forward_replies_total', ['outcome="late"']);
       const now = await Promise.all(workers.map((w) => w.metrics()));
       return {
         expired: now.reduce((n, text) => n + metricSum(text, 'gateway_kafka_records_total', ['outcome="expired"']), 0),
         predicted: now.reduce((n, text) => n + metricSum(text, 'gateway_rows_total', ['source="kafka"']), 0),
-        late: metricSum(await front.metrics(), 'gateway_forward_replies_total', ['outcome="late"']),
+        late,
       };
     };
     const before = await counts();
 
-    const answer = await predictOne(front.http, rows[1]!, { 'x-request-timeout': '1' });
+    const requestId = `deadline-${randomUUID()}`;
+    const answer = await predictOne(front.http, rows[1]!, { 'x-request-timeout': '1', 'x-request-id': requestId });
     expect(answer.status).toBe(504);
     expect((answer.body as { error: { code: string } }).error.code).toBe('GW_ERR_DEADLINE_EXCEEDED');
 
     let after = await counts();
     for (const deadline = Date.now() + 15_000; after.late === before.late && Date.now() < deadline; after = await counts()) await new Promise((resolve) => setTimeout(resolve, 100));
     // The worker instance's deadline answer reached the front end after its 504: counted late and dropped.
-    expect(after.late).toBe(before.late + 1);
-    expect(after.expired).toBe(before.expired + 1);
+    const lines = () => JSON.stringify(workers.flatMap((w) => w.child.lines.filter((l) => l.requestId === requestId)));
+    expect(after.late, lines()).toBe(before.late + 1);
+    expect(after.expired, lines()).toBe(before.expired + 1);
     expect(after.predicted).toBe(before.predicted);
   });
 

@@ -59,9 +59,14 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     const answers = await predictEach(front.http, rows, 32);
     expectAnswersEqual(answers, reference);
 
-    const predicted = await Promise.all(workers.map(async (w) => metricSum(await w.metrics(), 'gateway_rows_total', ['source="kafka"'])));
+    const workerMetrics = await Promise.all(workers.map((w) => w.metrics()));
+    const predicted = workerMetrics.map((text) => metricSum(text, 'gateway_rows_total', ['source="kafka"']));
     expect(predicted.every((n) => n > 0), `rows per worker instance: ${predicted.join(', ')}`).toBe(true);
     expect(predicted.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(ROWS);
+    // Single-row requests, yet batched on the far side: fewer batches than rows.
+    const batches = workerMetrics.reduce((n, text) => n + metricSum(text, 'gateway_batch_rows_count'), 0);
+    const batchedRows = workerMetrics.reduce((n, text) => n + metricSum(text, 'gateway_batch_rows_sum'), 0);
+    expect(batchedRows / batches, `${batchedRows} rows in ${batches} batches`).toBeGreaterThan(1.5);
 
     const frontMetrics = await front.metrics();
     expect(metricSum(frontMetrics, 'gateway_forward_replies_total', ['outcome="matched"'])).toBeGreaterThanOrEqual(ROWS);
@@ -107,7 +112,7 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     expect(after.predicted).toBe(before.predicted);
   });
 
-  it('two front ends at once: each reads only its own replies', async () => {
+  it('two front ends at once: each reads only its own replies; a front end killed mid-requests fails only its own callers', async () => {
     const second = await startFrontEnd(topics);
     try {
       const replyTopics = [front, second].map((f) => f.child.lines.find((line) => typeof line.replyTopic === 'string')?.replyTopic);
@@ -124,6 +129,18 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     } finally {
       await second.stop();
     }
+    // A front end killed with requests in flight: its callers get errors (the connection drops); the other front end and the workers go on.
+    const doomed = await startFrontEnd(topics);
+    expect((await predictOne(doomed.http, rows[0]!)).status).toBe(200);
+    const inFlight = predictEach(doomed.http, rows.slice(0, 400), 32).then(
+      () => 'all answered',
+      (error: unknown) => (error as Error).name,
+    );
+    await doomed.stop('SIGKILL');
+    expect(await inFlight).not.toBe('all answered');
+    const after = await predictEach(front.http, rows.slice(0, 50), 8);
+    expectAnswersEqual(after, reference);
+
     // Its generated reply topic goes with it.
     const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [kafkaBrokers()] });
     try {

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { KafkaError, NotReadyError, ShuttingDownError, type GatewayError } from '../errors.js';
@@ -8,6 +8,7 @@ import type { Result, Row } from '../model/row-schema.js';
 import { forwardRecord, readReply, type ForwardRequest } from './forward-codec.js';
 import type { ForwardMetrics } from './forward-metrics.js';
 import { LingerProducer } from './linger-producer.js';
+import { PartitionPicker } from './partition-picker.js';
 import { PendingReplies } from './pending-replies.js';
 import { ReplyConsumer } from './reply-consumer.js';
 import { deleteReplyTopic, ensureReplyTopic } from './reply-topic.js';
@@ -39,7 +40,7 @@ interface InFlight {
  * worker instances' session timeout, after which a dead owner's partitions
  * have moved to a live one.
  */
-const SUSPECT_MS = 10_000;
+const AVOID_MS = 10_000;
 /** How often the broker is asked whether it answers (and how many partitions the input topic has). */
 const PROBE_INTERVAL_MS = 1000;
 /** A probe not answered within this long counts as a failure. */
@@ -66,10 +67,7 @@ export class KafkaForwarder implements FrontDoor {
   /** Correlation ids: a per-process prefix and a counter (unique without a UUID per row). */
   readonly #idPrefix = randomBytes(6).toString('hex');
   #nextId = 0;
-  #nextPartition = 0;
-  #partitions = 1;
-  /** Partitions a row had to be retried from, until when they are avoided (their owner may be dead). */
-  readonly #suspect = new Map<number, number>();
+  readonly #partitions = new PartitionPicker({ avoidMs: AVOID_MS });
   #brokerAnswers = false;
   #brokerError: string | undefined;
   #probe: NodeJS.Timeout | undefined;
@@ -109,7 +107,7 @@ export class KafkaForwarder implements FrontDoor {
     this.#probe = setInterval(() => void this.#probeBroker().catch(() => undefined), PROBE_INTERVAL_MS);
     this.#probe.unref();
     o.metrics?.watch(this);
-    this.#logger.info({ brokers: o.brokers, input: o.inputTopic, replyTopic: o.replyTopic, partitions: this.#partitions, retryMs: o.retryMs, maxPending: o.maxPending }, `forwarding requests to ${o.inputTopic}, replies on ${o.replyTopic}`);
+    this.#logger.info({ brokers: o.brokers, input: o.inputTopic, replyTopic: o.replyTopic, partitions: this.#partitions.count, retryMs: o.retryMs, maxPending: o.maxPending }, `forwarding requests to ${o.inputTopic}, replies on ${o.replyTopic}`);
   }
 
   health(): FrontDoorHealth {
@@ -133,7 +131,7 @@ export class KafkaForwarder implements FrontDoor {
   forward(row: Row, model: string, options: { readonly timeoutMs: number; readonly requestId?: string | undefined }): Promise<Result | GatewayError> {
     const correlationId = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
     const request: ForwardRequest = { row, model, correlationId, replyTo: this.#options.replyTopic, deadline: Date.now() + options.timeoutMs, timeoutMs: options.timeoutMs, requestId: options.requestId };
-    const flight: InFlight = { request, partition: this.#pickPartition(undefined), sentAt: performance.now() };
+    const flight: InFlight = { request, partition: this.#partitions.first(), sentAt: performance.now() };
     this.#inFlight.set(correlationId, flight);
     const reply = this.#pending.await(correlationId, options.timeoutMs).finally(() => this.#inFlight.delete(correlationId));
     this.#send(flight);
@@ -175,33 +173,10 @@ export class KafkaForwarder implements FrontDoor {
   #retry(correlationId: string, attempt: number): void {
     const flight = this.#inFlight.get(correlationId);
     if (flight === undefined || this.#closing) return;
-    this.#suspect.set(flight.partition, Date.now() + SUSPECT_MS);
-    flight.partition = this.#pickPartition(flight.partition);
+    flight.partition = this.#partitions.retry(flight.partition);
     this.#options.metrics?.retried();
     this.#logger.debug({ correlationId, attempt, partition: flight.partition, requestId: flight.request.requestId }, 'no reply yet: sending the row again');
     this.#send(flight);
-  }
-
-  /**
-   * Round-robin over the partitions, skipping those avoided for now (and
-   * `not`, the one a retry leaves); when every other one is avoided, any
-   * other at random.
-   */
-  #pickPartition(not: number | undefined): number {
-    const count = this.#partitions;
-    const now = Date.now();
-    for (let tried = 0; tried < count; tried++) {
-      const partition = this.#nextPartition++ % count;
-      if (partition === not) continue;
-      const until = this.#suspect.get(partition);
-      if (until === undefined) return partition;
-      if (until <= now) {
-        this.#suspect.delete(partition);
-        return partition;
-      }
-    }
-    if (not === undefined || count === 1) return this.#nextPartition++ % count;
-    return (not + 1 + randomInt(count - 1)) % count;
   }
 
   #onReply(message: KafkaMessage): void {
@@ -212,8 +187,7 @@ export class KafkaForwarder implements FrontDoor {
     // Replies only: a row that timed out has no round trip.
     if (match === 'matched' && flight !== undefined) {
       this.#options.metrics?.roundTrip(flight.request.model, (performance.now() - flight.sentAt) / 1000);
-      // Its partition answers: no longer avoided.
-      this.#suspect.delete(flight.partition);
+      this.#partitions.answered(flight.partition);
     }
   }
 
@@ -228,7 +202,7 @@ export class KafkaForwarder implements FrontDoor {
           timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
         }),
       ]);
-      this.#partitions = Math.max(1, metadata.topics.get(this.#options.inputTopic)?.partitionsCount ?? 1);
+      this.#partitions.count = metadata.topics.get(this.#options.inputTopic)?.partitionsCount ?? 1;
       if (!this.#brokerAnswers && this.#brokerError !== undefined) this.#logger.info('the Kafka broker answers again: ready');
       this.#brokerAnswers = true;
       this.#brokerError = undefined;

@@ -156,7 +156,7 @@ export class KafkaForwarder implements FrontDoor {
 
   #send(flight: InFlight): void {
     this.#producer.send(forwardRecord(this.#options.inputTopic, flight.partition, flight.request)).catch((error: KafkaError) => {
-      // The row may still be retried; the caller hears of a failure only if nothing else answers first.
+      // The broker did not take the row (after the client's short retries): answer 503 now rather than at the deadline, and turn not ready until the next probe succeeds.
       this.#logger.warn({ err: error, correlationId: flight.request.correlationId }, 'forwarding a row failed');
       this.#brokerAnswers = false;
       this.#brokerError = error.message;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Producer } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { KafkaError, NotReadyError, ShuttingDownError, type GatewayError } from '../errors.js';
 import type { KafkaMessage, KafkaProducer } from '../kafka/delivery.js';
@@ -18,6 +18,8 @@ export interface KafkaForwarderOptions {
   readonly clientId: string;
   /** Where the worker instances consume requests. */
   readonly inputTopic: string;
+  /** The worker instances' consumer group: with no member, nobody would answer. */
+  readonly groupId: string;
   /** This front end's own reply topic. */
   readonly replyTopic: string;
   /** Delete the reply topic on close (its name was generated for this process). */
@@ -61,6 +63,9 @@ export class KafkaForwarder implements FrontDoor {
   readonly #logger: Logger;
   readonly #producer: LingerProducer;
   readonly #rawProducer: KafkaProducer;
+  readonly #admin: Admin;
+  /** Members of the worker instances' group at the last probe (undefined: not known yet). */
+  #workers: number | undefined;
   readonly #replies: ReplyConsumer;
   readonly #pending: PendingReplies;
   readonly #inFlight = new Map<string, InFlight>();
@@ -80,6 +85,7 @@ export class KafkaForwarder implements FrontDoor {
     // A short retry budget: a broker that does not answer must turn into "not ready" quickly, not hold requests for 10 s.
     this.#rawProducer = new Producer({ clientId: options.clientId, bootstrapBrokers: [...options.brokers], idempotent: true, autocreateTopics: true, retries: 3, retryDelay: 100, timeout: 5000 });
     this.#producer = new LingerProducer(this.#rawProducer);
+    this.#admin = new Admin({ clientId: options.clientId, bootstrapBrokers: [...options.brokers], retries: 1, timeout: PROBE_TIMEOUT_MS });
     this.#replies = new ReplyConsumer({ brokers: options.brokers, clientId: options.clientId, topic: options.replyTopic, onReply: (message) => this.#onReply(message), logger: options.logger });
     this.#pending = new PendingReplies({ maxPending: options.maxPending, retryMs: options.retryMs, onRetry: (id, attempt) => this.#retry(id, attempt) });
   }
@@ -89,8 +95,9 @@ export class KafkaForwarder implements FrontDoor {
     return this.#pending.size;
   }
 
+  /** The broker answers, the reply topic is consumed, and some worker instance consumes the input topic. */
   get ready(): boolean {
-    return !this.#closing && this.#brokerAnswers && this.#replies.healthy;
+    return !this.#closing && this.#brokerAnswers && this.#replies.healthy && this.#workers !== 0;
   }
 
   /** Creates the reply topic when missing, consumes it, and learns the input topic's partitions. */
@@ -113,6 +120,7 @@ export class KafkaForwarder implements FrontDoor {
   health(): FrontDoorHealth {
     if (this.ready) return { ready: true };
     if (!this.#brokerAnswers) return { ready: false, reason: `the Kafka broker does not answer: ${this.#brokerError ?? 'not connected yet'}` };
+    if (this.#workers === 0) return { ready: false, reason: `no worker instance consumes ${this.#options.inputTopic}: the consumer group ${this.#options.groupId} has no member` };
     return { ready: false, reason: `the reply topic ${this.#options.replyTopic} is not consumed: ${this.#replies.lastError?.message ?? 'not started'}` };
   }
 
@@ -203,6 +211,10 @@ export class KafkaForwarder implements FrontDoor {
         }),
       ]);
       this.#partitions.count = metadata.topics.get(this.#options.inputTopic)?.partitionsCount ?? 1;
+      const groups = await this.#admin.describeGroups({ groups: [this.#options.groupId] });
+      const workers = groups.get(this.#options.groupId)?.members.size ?? 0;
+      if (workers !== this.#workers) this.#logger.info({ group: this.#options.groupId, workers }, workers === 0 ? `no worker instance in ${this.#options.groupId}: not ready` : `${workers} worker instance(s) in ${this.#options.groupId}`);
+      this.#workers = workers;
       if (!this.#brokerAnswers && this.#brokerError !== undefined) this.#logger.info('the Kafka broker answers again: ready');
       this.#brokerAnswers = true;
       this.#brokerError = undefined;
@@ -218,7 +230,7 @@ export class KafkaForwarder implements FrontDoor {
   }
 
   async #closeClients(): Promise<void> {
-    const results = await Promise.allSettled([this.#replies.close(), this.#producer.close()]);
+    const results = await Promise.allSettled([this.#replies.close(), this.#producer.close(), this.#admin.close()]);
     for (const result of results) if (result.status === 'rejected') this.#logger.warn({ err: result.reason }, 'error while closing a Kafka client');
   }
 }

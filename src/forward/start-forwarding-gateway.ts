@@ -35,6 +35,7 @@ export async function startForwardingGateway(config: GatewayConfig, logger: Logg
     brokers: config.kafkaBrokers ?? [],
     clientId: config.kafkaClientId,
     inputTopic: config.kafkaInputTopic,
+    groupId: config.kafkaGroupId,
     replyTopic: config.kafkaReplyTopic,
     deleteReplyTopic: config.kafkaReplyTopicGenerated,
     maxPending: config.forwardMaxPending,

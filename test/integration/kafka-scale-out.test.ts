@@ -151,6 +151,20 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     }
   }, 120_000);
 
+  it('a front end whose consumer group has no worker instance is not ready and refuses at once', async () => {
+    const lonely = await startFrontEnd({ ...topics, group: `${topics.group}.nobody` });
+    try {
+      const ready = await lonely.http.request({ method: 'GET', path: '/health/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(((await ready.body.json()) as { reason: string }).reason).toMatch(/no worker instance/);
+      const refused = await predictOne(lonely.http, rows[0]!);
+      expect(refused.status).toBe(503);
+      expect((refused.body as { error: { code: string } }).error.code).toBe('GW_ERR_NOT_READY');
+    } finally {
+      await lonely.stop();
+    }
+  });
+
   it('SIGKILL of a worker instance in the middle of a 20 s load: no request fails, p99 within the session timeout', async () => {
     const answers: { answer: Answer; row: number }[] = [];
     const end = Date.now() + 20_000;

@@ -361,3 +361,24 @@ export class KafkaError extends GatewayError {
 export class InternalError extends GatewayError {
   readonly code = 'GW_ERR_INTERNAL';
 }
+
+/**
+ * A failure that a worker instance reported for a forwarded request (its
+ * reply's `error-code` header): the same code, message and details, so the
+ * forwarding front end maps it to its answer as it would a local one.
+ */
+export class ForwardedError extends GatewayError {
+  readonly code: ErrorCode;
+  override readonly retryAfterSeconds: number | undefined;
+  readonly #details: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.code = code;
+    this.#details = details;
+    // The shedding codes carry Retry-After locally; the far side's figure is not in the reply.
+    this.retryAfterSeconds = ERROR_CODES[code].retriable ? 1 : undefined;
+  }
+  override details(): Record<string, unknown> {
+    return this.#details;
+  }
+}

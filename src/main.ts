@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { helpText, loadConfig, readOptions } from './config/config.js';
 import { GatewayError } from './errors.js';
+import { startForwardingGateway } from './forward/start-forwarding-gateway.js';
 import { prepareModels, startGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
     return;
   }
   logger.info({ models, repository: config.repository.root, defaultModel: config.defaultModel }, `starting ${names}`);
-  const gateway = await startGateway(config, logger);
+  // The edge role: HTTP only, every model forwarded to the Kafka worker instances.
+  const gateway = config.forwardToKafka ? await startForwardingGateway(config, logger) : await startGateway(config, logger);
   if (gateway.url !== undefined) {
     const base = gateway.url;
     logger.info({ models, defaultModel: config.defaultModel, url: base }, `serving ${names} on ${base}/models/{name}/predict (${base}/predict: ${config.defaultModel}) — docs at ${base}/docs`);

@@ -7,6 +7,7 @@ import { GATEWAY_VERSION, type GatewayConfig } from '../config/config.js';
 import type { Readiness } from '../lifecycle/readiness.js';
 import type { Manifest } from '../model/manifest.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
+import type { PredictingModel } from '../registry/predicting-model.js';
 import { BadHttpRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { answerExpectationFailed, clientErrorHandler, errorHandler, notFoundHandler } from './error-handler.js';
 import { acceptOnlyJson } from './json-body.js';
@@ -23,7 +24,7 @@ import { repositoryRoutes } from './routes/repository.js';
 import { registerV2Routes } from '../v2/v2-routes.js';
 
 /** The registry as the HTTP routes use it. */
-export type HttpModels = Pick<ModelRegistry, 'resolve' | 'index' | 'load' | 'unload' | 'get' | 'list' | 'live' | 'ready'>;
+export type HttpModels = Pick<ModelRegistry<PredictingModel>, 'resolve' | 'index' | 'load' | 'unload' | 'get' | 'list' | 'live' | 'ready'>;
 
 export interface ServerOptions {
   readonly config: GatewayConfig;

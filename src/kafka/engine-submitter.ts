@@ -1,6 +1,6 @@
 import type { SubmitOptions } from '../engine/engine.js';
 import type { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { DeadlineExceededError, GatewayError } from '../errors.js';
 import { requestBudget } from '../registry/request-budget.js';
 import type { Result, Row } from '../model/row-schema.js';
 
@@ -30,6 +30,8 @@ interface Job {
   readonly row: Row;
   /** The model it goes to (`undefined`: the default one), looked up at each attempt: it may be unloaded meanwhile. */
   readonly model: string | undefined;
+  /** The caller's deadline (epoch ms) and its length, when the record carries one (a forwarding front end's request). */
+  readonly deadline: { readonly at: number; readonly timeoutMs: number } | undefined;
   attempt: number;
   readonly resolve: (outcome: Result | GatewayError) => void;
 }
@@ -63,9 +65,15 @@ export class EngineSubmitter {
     return this.#waiting.length > 0;
   }
 
-  /** The row's result from `model` (the default one when `undefined`), or the error that dead-letters it. Never rejects with a {@link GatewayError}. */
-  predict(row: Row, model?: string): Promise<Result | GatewayError> {
-    return new Promise((resolve) => this.#start({ row, model, attempt: 1, resolve }));
+  /**
+   * The row's result from `model` (the default one when `undefined`), or the
+   * error that dead-letters it. Never rejects with a {@link GatewayError}.
+   * With a `deadline`, the row is never offered to the engine once it has
+   * passed (a {@link DeadlineExceededError} instead), and the engine is given
+   * only the time left.
+   */
+  predict(row: Row, model?: string, deadline?: { readonly at: number; readonly timeoutMs: number }): Promise<Result | GatewayError> {
+    return new Promise((resolve) => this.#start({ row, model, deadline, attempt: 1, resolve }));
   }
 
   #start(job: Job): void {
@@ -84,7 +92,18 @@ export class EngineSubmitter {
       job.resolve(error);
       return;
     }
-    model.predict([job.row], this.#submit).then(
+    let submit = this.#submit;
+    if (job.deadline !== undefined) {
+      const leftMs = job.deadline.at - Date.now();
+      if (leftMs <= 0) {
+        this.#wake();
+        job.resolve(new DeadlineExceededError(job.deadline.timeoutMs));
+        return;
+      }
+      // The caller's deadline governs, not this instance's --request-timeout-ms.
+      submit = { ...submit, timeoutMs: leftMs, maxWaitMs: leftMs };
+    }
+    model.predict([job.row], submit).then(
       ({ results: [result] }) => {
         this.#wake();
         job.resolve(result!);

@@ -1,6 +1,6 @@
 import { Consumer, FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, Producer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { GatewayError, KafkaError } from '../errors.js';
+import { DeadlineExceededError, GatewayError, KafkaError } from '../errors.js';
 import type { FrontDoor, FrontDoorHealth } from '../lifecycle/front-door.js';
 import type { Result } from '../model/row-schema.js';
 import { AtLeastOnceDelivery } from './at-least-once-delivery.js';
@@ -8,7 +8,7 @@ import type { ConsumedPosition, Delivery, KafkaConsumer, KafkaMessage, KafkaProd
 import { EngineSubmitter, type KafkaModel, type KafkaModels } from './engine-submitter.js';
 import type { KafkaMetrics } from './kafka-metrics.js';
 import { PartitionLane, type LaneEntry } from './partition-lane.js';
-import { deadLetterRecord, decodeRow, modelOf, resultRecord, type OutputRecord } from './record-codec.js';
+import { deadlineOf, deadLetterRecord, decodeRow, HEADER, modelOf, requestIdOf, resultRecord, type OutputRecord } from './record-codec.js';
 import { TransactionalDelivery } from './transactional-delivery.js';
 
 export type { KafkaModel, KafkaModels };
@@ -106,26 +106,14 @@ export class KafkaFrontDoor implements FrontDoor {
   async start(): Promise<void> {
     try {
       await this.#startDelivery();
-      this.#stream = await this.#consumer.consume({
-        topics: [this.#options.inputTopic],
-        mode: MessagesStreamModes.COMMITTED,
-        // A new group answers what is already waiting: requests sent before the first gateway started count.
-        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-        sessionTimeout: SESSION_TIMEOUT_MS,
-        heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      });
+      this.#stream = await this.#consume();
     } catch (error) {
       await this.#closeClients();
       throw new KafkaError(`cannot consume ${this.#options.inputTopic} from ${this.#options.brokers.join(',')}: ${(error as Error).message}`, { cause: error });
     }
     this.#onAssignment();
     this.#consumer.on('consumer:group:join', () => this.#onAssignment());
-    this.#stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
-    this.#stream.on('error', (error: Error) => {
-      if (this.#closing) return;
-      this.#failure = error;
-      this.#logger.error({ err: error }, 'the Kafka consumer stream failed');
-    });
+    this.#attach(this.#stream);
     this.#options.metrics?.watch(this);
     this.#logger.info(
       { brokers: this.#options.brokers, input: this.#options.inputTopic, output: this.#options.outputTopic, dlq: this.#options.dlqTopic, group: this.#options.groupId, exactlyOnce: this.#options.exactlyOnce, partitions: this.assignedPartitions },
@@ -152,7 +140,62 @@ export class KafkaFrontDoor implements FrontDoor {
     }
   }
 
-  /** Not ready once the consumer stream has died: nothing is consumed any more. */
+  #consume(): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+    return this.#consumer.consume({
+      topics: [this.#options.inputTopic],
+      mode: MessagesStreamModes.COMMITTED,
+      // A new group answers what is already waiting: requests sent before the first gateway started count.
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+    });
+  }
+
+  #attach(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): void {
+    stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
+    stream.on('error', (error: Error) => {
+      if (this.#closing || this.#failure !== undefined) return;
+      this.#failure = error;
+      this.#logger.error({ err: error }, 'the Kafka consumer stream failed; consuming again once the broker answers');
+      void this.#resume(stream);
+    });
+  }
+
+  /**
+   * A stream dies when the broker does not answer for a while (a restart):
+   * consume again, with backoff, until it does. Records taken and not yet
+   * answered are dropped with their partitions' lanes: the group hands the
+   * partitions out again from the committed offsets, so they are answered
+   * (at least once) after all.
+   */
+  async #resume(dead: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    await Promise.resolve(dead.close()).catch(() => undefined);
+    for (let delayMs = RETRY_DELAY_MS.first; !this.#closing; delayMs = Math.min(delayMs * 2, RETRY_DELAY_MS.max)) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.#closing) return;
+      try {
+        const stream = await this.#consume();
+        if (this.#closing) {
+          await stream.close().catch(() => undefined);
+          return;
+        }
+        for (const partition of [...this.#lanes.keys()]) {
+          this.#inFlight -= this.#lanes.get(partition)!.size;
+          this.#lanes.delete(partition);
+        }
+        this.#stream = stream;
+        this.#failure = undefined;
+        this.#attach(stream);
+        this.#onAssignment();
+        this.#logger.info({ partitions: this.assignedPartitions }, 'the Kafka consumer stream is consuming again');
+        return;
+      } catch (error) {
+        this.#logger.debug({ err: error, retryInMs: delayMs }, 'the Kafka consumer cannot consume again yet');
+      }
+    }
+  }
+
+  /** Not ready while the consumer stream is down: nothing is consumed meanwhile. */
   health(): FrontDoorHealth {
     return this.#failure === undefined ? { ready: true } : { ready: false, reason: `the consumer stream failed: ${this.#failure.message}` };
   }
@@ -224,7 +267,18 @@ export class KafkaFrontDoor implements FrontDoor {
       this.#answer(entry, decoded.error, model.name);
       return;
     }
-    void this.#submitter.predict(decoded.row, model.name).then((outcome) => this.#answer(entry, outcome, model.name));
+    const deadline = deadlineOf(message);
+    if (deadline === undefined) {
+      void this.#submitter.predict(decoded.row, model.name).then((outcome) => this.#answer(entry, outcome, model.name));
+      return;
+    }
+    // A forwarded request: its caller stops waiting at the deadline, so a record consumed after it is answered, not predicted.
+    const timeoutMs = Number(headerText(message, HEADER.requestTimeout) ?? 0);
+    if (Date.now() >= deadline) {
+      this.#answer(entry, new DeadlineExceededError(timeoutMs), model.name);
+      return;
+    }
+    void this.#submitter.predict(decoded.row, model.name, { at: deadline, timeoutMs }).then((outcome) => this.#answer(entry, outcome, model.name));
   }
 
   /** `model`: the model that answered, for the metrics. */
@@ -233,13 +287,15 @@ export class KafkaFrontDoor implements FrontDoor {
     const o = this.#options;
     if (outcome instanceof GatewayError) {
       entry.output = deadLetterRecord(message, outcome, o.dlqTopic);
-      o.metrics?.answered('dead_letter', model);
+      // A record whose deadline passed was not predicted: `expired`, apart from the records that failed.
+      o.metrics?.answered(outcome instanceof DeadlineExceededError ? 'expired' : 'dead_letter', model);
       this.#answered.deadLetters++;
-      this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), code: outcome.code }, 'record dead-lettered');
+      this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), code: outcome.code, requestId: requestIdOf(message) }, outcome instanceof DeadlineExceededError ? 'record expired: not predicted' : 'record dead-lettered');
     } else {
       entry.output = resultRecord(message, outcome, o.outputTopic);
       o.metrics?.answered('ok', model);
       this.#answered.results++;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ partition: message.partition, offset: message.offset.toString(), model, requestId: requestIdOf(message) }, 'record answered');
     }
     this.#scheduleFlush();
   }
@@ -324,6 +380,11 @@ export class KafkaFrontDoor implements FrontDoor {
  */
 function retryDelay(_client: unknown, _operation: string, attempt: number): number {
   return Math.min(20 * 2 ** attempt, 1000);
+}
+
+function headerText(message: KafkaMessage, name: string): string | undefined {
+  for (const [key, value] of message.headers) if (key.toString('latin1') === name) return value.toString('latin1');
+  return undefined;
 }
 
 function lastPositions(entries: readonly Entry[]): ConsumedPosition[] {

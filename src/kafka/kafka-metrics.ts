@@ -19,7 +19,7 @@ export class KafkaMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.#records = new Counter({ name: 'gateway_kafka_records_total', help: 'Kafka records answered, by model and outcome (ok, dead_letter)', labelNames: ['model', 'outcome'], registers });
+    this.#records = new Counter({ name: 'gateway_kafka_records_total', help: 'Kafka records answered, by model and outcome (ok, dead_letter, expired: its deadline-ms passed, not predicted)', labelNames: ['model', 'outcome'], registers });
     this.#deliveries = new Counter({ name: 'gateway_kafka_deliveries_total', help: 'Produce-and-commit rounds (one transaction each with --exactly-once), by outcome', labelNames: ['outcome'], registers });
     this.#paused = new Gauge({ name: 'gateway_kafka_paused', help: '1 while consumption is paused for backpressure', registers });
     const probe = (): KafkaProbe | undefined => this.#probe;
@@ -38,7 +38,7 @@ export class KafkaMetrics {
     this.#probe = probe;
   }
 
-  answered(outcome: 'ok' | 'dead_letter', model: string): void {
+  answered(outcome: 'ok' | 'dead_letter' | 'expired', model: string): void {
     this.#records.inc({ model, outcome });
   }
 

@@ -12,6 +12,16 @@ export const HEADER = {
   errorCode: 'error-code',
   errorMessage: 'error-message',
   errorRetriable: 'error-retriable',
+  /** JSON of the error's typed details (which field, which limit), when it has any. */
+  errorDetails: 'error-details',
+  /** The HTTP caller's request id, carried by a forwarding front end (and logged by the worker instance). */
+  requestId: 'x-request-id',
+  /** Unix epoch milliseconds after which the record must not be predicted (the caller's deadline). */
+  deadline: 'deadline-ms',
+  /** The deadline's length in ms (for the error message), beside `deadline-ms`. */
+  requestTimeout: 'x-request-timeout',
+  /** `true`: a failure is answered to `reply-to` (with the error headers) instead of the dead-letter topic. */
+  replyErrors: 'reply-errors',
   sourceTopic: 'source-topic',
   sourcePartition: 'source-partition',
   sourceOffset: 'source-offset',
@@ -53,6 +63,18 @@ export function modelOf(record: Pick<InputRecord, 'headers'>): string | undefine
   return name === undefined || name === '' ? undefined : name;
 }
 
+/** The record's deadline (its `deadline-ms` header, Unix epoch ms); `undefined` when it has none or it is not a number. */
+export function deadlineOf(record: Pick<InputRecord, 'headers'>): number | undefined {
+  const text = header(record as InputRecord, HEADER.deadline)?.toString('latin1');
+  if (text === undefined || !/^[0-9]{1,16}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** The caller's request id (`x-request-id` header), for the log lines about this record. */
+export function requestIdOf(record: Pick<InputRecord, 'headers'>): string | undefined {
+  return header(record as InputRecord, HEADER.requestId)?.toString('utf8');
+}
+
 /** The input's key, else its `correlation-id` header: what routes the answer back to the asker. */
 function replyKey(record: InputRecord): Buffer | undefined {
   return record.key ?? header(record, HEADER.correlationId);
@@ -74,19 +96,26 @@ export function resultRecord(record: InputRecord, result: Result, outputTopic: s
  * The one place a failure becomes a dead letter (the Kafka front door's
  * mapping of the error codes): the original payload, key and headers, plus
  * why (`error-code`, `error-message`, `error-retriable`: whether sending the
- * record again may succeed) and where it came from.
+ * record again may succeed, `error-details`) and where it came from. A
+ * record that asks for it (`reply-errors: true`) gets it on its `reply-to`
+ * topic instead.
  */
 export function deadLetterRecord(record: InputRecord, error: GatewayError, dlqTopic: string): OutputRecord {
   const headers = new Map(record.headers);
   headers.set(Buffer.from(HEADER.errorCode), Buffer.from(error.code));
   headers.set(Buffer.from(HEADER.errorMessage), Buffer.from(error.message));
   headers.set(Buffer.from(HEADER.errorRetriable), Buffer.from(String(error.retriable)));
+  const details = error.details();
+  if (Object.keys(details).length > 0) headers.set(Buffer.from(HEADER.errorDetails), Buffer.from(JSON.stringify(details)));
   headers.set(Buffer.from(HEADER.sourceTopic), Buffer.from(record.topic));
   headers.set(Buffer.from(HEADER.sourcePartition), Buffer.from(String(record.partition)));
   headers.set(Buffer.from(HEADER.sourceOffset), Buffer.from(record.offset.toString()));
   const key = replyKey(record);
+  // A forwarding front end awaits the answer, failure or not, on its own reply topic.
+  const replyTo = header(record, HEADER.replyTo)?.toString('utf8');
+  const toReplyTo = replyTo !== undefined && replyTo !== '' && header(record, HEADER.replyErrors)?.toString('latin1') === 'true';
   return {
-    topic: dlqTopic,
+    topic: toReplyTo ? replyTo : dlqTopic,
     ...(key === undefined ? {} : { key }),
     ...(record.value === undefined ? {} : { value: record.value }),
     headers,

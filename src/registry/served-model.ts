@@ -8,6 +8,7 @@ import type { Manifest, ModelSpec, ObjectSchema } from '../model/manifest.js';
 import type { Row } from '../model/row-schema.js';
 import { LiveModel, type ReloadOutcome } from './live-model.js';
 import { modelSchemas, resultCheck, type ModelSchemas } from './model-schemas.js';
+import type { PredictingModel } from './predicting-model.js';
 
 export interface ServedModelOptions {
   readonly config: ModelConfig;
@@ -39,7 +40,7 @@ export interface ModelReadiness {
  * rows; nothing here is shared with another model, so one model's trouble
  * (a hang, a crash loop, a full queue) stays its own.
  */
-export class ServedModel {
+export class ServedModel implements PredictingModel {
   readonly name: string;
   readonly engine: Engine;
   readonly metrics: GatewayMetrics;

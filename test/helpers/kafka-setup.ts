@@ -11,7 +11,7 @@ declare module 'vitest' {
 }
 
 /** This run's own broker folder, apart from the one `npm run broker` manages. */
-const TEST_BROKER_DIR = path.join(KAFKA_CACHE_DIR, 'test-broker');
+export const TEST_BROKER_DIR = path.join(KAFKA_CACHE_DIR, 'test-broker');
 
 /**
  * True when the command line filters test files (vitest matches a filter as

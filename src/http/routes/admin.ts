@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import { formatIssues } from '../../format-issues.js';
-import type { ServedModel } from '../../registry/served-model.js';
+import type { PredictingModel } from '../../registry/predicting-model.js';
+import { ServedModel } from '../../registry/served-model.js';
 import { requireAdminToken } from '../admin-auth.js';
 import { errorBodySchema } from '../error-body.js';
 import type { PredictModels } from './predict.js';
@@ -76,7 +77,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
     typed.get(
       '/admin/config',
       { schema: { summary: "The default model's batching settings, what its cost model learned, and its queue", operationId: 'getDefaultModelConfig', tags, security, response: { 200: stateSchema, ...errors } } },
-      async () => describeState(models.resolve(undefined)),
+      async () => describeState(local(models.resolve(undefined))),
     );
     typed.patch(
       '/admin/config',
@@ -84,12 +85,12 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
         schema: { summary: "Change the default model's batching, admission or worker count while serving", operationId: 'tuneDefaultModel', tags, security, body: tuningSchema, response: { 200: stateSchema, ...bodyErrors } },
         validatorCompiler,
       },
-      async (request) => tune(models.resolve(undefined), request.body, request.log),
+      async (request) => tune(local(models.resolve(undefined)), request.body, request.log),
     );
     typed.get(
       '/admin/models/:name/config',
       { schema: { summary: "A model's batching settings, what its cost model learned, and its queue", operationId: 'getModelConfig', tags, security, params: nameParams, response: { 200: stateSchema, ...errors } } },
-      async (request) => describeState(models.resolve(request.params.name)),
+      async (request) => describeState(local(models.resolve(request.params.name))),
     );
     typed.patch(
       '/admin/models/:name/config',
@@ -97,7 +98,7 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
         schema: { summary: "Change a model's batching, admission or worker count while serving", operationId: 'tuneModel', tags, security, params: nameParams, body: tuningSchema, response: { 200: stateSchema, ...bodyErrors } },
         validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validatorCompiler() : (value: unknown) => ({ value })),
       },
-      async (request) => tune(models.resolve(request.params.name), request.body, request.log),
+      async (request) => tune(local(models.resolve(request.params.name)), request.body, request.log),
     );
     typed.post(
       '/admin/models/:name/reload',
@@ -114,6 +115,12 @@ export function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): v
       async (request) => models.resolve(request.params.name).reload(),
     );
   });
+}
+
+/** The batching of a model forwarded to Kafka is the worker instances' (tune it there): only a local model has an engine here. */
+function local(model: PredictingModel): ServedModel {
+  if (model instanceof ServedModel) return model;
+  throw new NotFoundError(`model ${model.name} is forwarded to Kafka: its batching and workers are the worker instances' (tune them on their own admin API)`);
 }
 
 function describeState(model: ServedModel): z.infer<typeof stateSchema> {

@@ -4,7 +4,7 @@ import { ModelError, PoisonRowError } from '../../errors.js';
 import type { Manifest } from '../../model/manifest.js';
 import type { Row } from '../../model/row-schema.js';
 import { modelSchemas } from '../../registry/model-schemas.js';
-import type { ServedModel } from '../../registry/served-model.js';
+import type { PredictingModel } from '../../registry/predicting-model.js';
 import { errorBodySchema } from '../error-body.js';
 import { RESPONSE_HEADERS_KEY, type SchemaRegistry } from '../openapi.js';
 import { predictHeaders, predictSchemas, type PredictSchemas } from '../predict-schemas.js';
@@ -16,7 +16,7 @@ export const MODEL_VERSION_HEADER = 'x-model-version';
 /** The models as the predict routes see them: looked up for every request. */
 export interface PredictModels {
   /** The named model, or the default one; throws `ModelNotFoundError` when it is not loaded. */
-  resolve(name: string | undefined): ServedModel;
+  resolve(name: string | undefined): PredictingModel;
 }
 
 export interface PredictRouteOptions extends DeadlineLimits {
@@ -50,9 +50,9 @@ const ERROR_RESPONSES = {
  * with its own schemas, so a reloaded or newly loaded model is served at once.
  */
 export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions): void {
-  const cache = new WeakMap<ServedModel, PredictSchemas>();
+  const cache = new WeakMap<PredictingModel, PredictSchemas>();
   const limits = { maxRequestRows: options.maxRequestRows };
-  const schemasOf = (model: ServedModel): PredictSchemas => {
+  const schemasOf = (model: PredictingModel): PredictSchemas => {
     let schemas = cache.get(model);
     if (schemas === undefined) {
       schemas = predictSchemas(model.schemas, limits);
@@ -69,7 +69,7 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
     const { timeoutMs, maxWaitMs } = requestDeadline(request.headers, options);
     const body = checked.value;
     const batch = isBatch(body);
-    const { results, modelVersion } = await model.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs }).catch((error: unknown) => {
+    const { results, modelVersion } = await model.predict(batch ? body.instances : [body], { timeoutMs, source: 'http', maxWaitMs, requestId: request.id }).catch((error: unknown) => {
       throw batch ? namingInstance(error) : error;
     });
     if (modelVersion !== undefined) reply.header(MODEL_VERSION_HEADER, modelVersion);

@@ -60,6 +60,26 @@ describe('config: Kafka options', () => {
     expect(issues.map((i) => i.field.split(' ')[0]).sort()).toEqual(['kafkaDlqTopic', 'kafkaOutputTopic']);
   });
 
+  it('takes --forward-to-kafka with brokers, with a reply topic unique per process unless named', async () => {
+    const config = await configFrom(['--forward-to-kafka', '--kafka-brokers', 'k:1']);
+    expect(config.forwardToKafka).toBe(true);
+    expect(config.kafkaReplyTopic).toMatch(/^predict-requests\.replies\.[A-Za-z0-9._-]+\.[0-9a-f]{8}$/);
+    expect(config.kafkaReplyTopicGenerated).toBe(true);
+    expect((await configFrom(['--forward-to-kafka', '--kafka-brokers', 'k:1'])).kafkaReplyTopic).not.toBe(config.kafkaReplyTopic);
+    const named = await configFrom(['--forward-to-kafka', '--kafka-brokers', 'k:1', '--kafka-reply-topic', 'edge-1.replies']);
+    expect(named.kafkaReplyTopic).toBe('edge-1.replies');
+    expect(named.kafkaReplyTopicGenerated).toBe(false);
+    expect(config.forwardRetryMs).toBe(2000);
+    expect(config.forwardMaxPending).toBe(16_384);
+  });
+
+  it('refuses --forward-to-kafka without brokers, with --no-http or --exactly-once, and a reply topic equal to the input topic', async () => {
+    expect((await issuesOf(['--forward-to-kafka'])).map((i) => i.field.split(' ')[0])).toEqual(['forwardToKafka']);
+    expect((await issuesOf(['--forward-to-kafka', '--kafka-brokers', 'k:1', '--no-http'])).map((i) => i.field.split(' ')[0])).toEqual(['forwardToKafka']);
+    expect((await issuesOf(['--forward-to-kafka', '--kafka-brokers', 'k:1', '--exactly-once'])).map((i) => i.field.split(' ')[0])).toEqual(['exactlyOnce']);
+    expect((await issuesOf(['--forward-to-kafka', '--kafka-brokers', 'k:1', '--kafka-reply-topic', 'predict-requests'])).map((i) => i.field.split(' ')[0])).toEqual(['kafkaReplyTopic']);
+  });
+
   it('lists the Kafka options in --help', () => {
     expect(helpText()).toContain('--kafka-brokers');
     expect(helpText()).toContain('--exactly-once');

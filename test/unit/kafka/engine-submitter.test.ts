@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ModelError, ModelNotFoundError, QueueFullError, WorkerExitedError, type GatewayError } from '../../../src/errors.js';
+import { DeadlineExceededError, ModelError, ModelNotFoundError, QueueFullError, WorkerExitedError, type GatewayError } from '../../../src/errors.js';
 import { EngineSubmitter, type KafkaModel, type KafkaModels } from '../../../src/kafka/engine-submitter.js';
 import type { Result, Row } from '../../../src/model/row-schema.js';
 import { flush } from '../../helpers/flush.js';
@@ -20,8 +20,11 @@ class FakeEngine implements KafkaModel, KafkaModels {
     return this;
   }
 
-  predict(rows: readonly Row[]): Promise<{ results: Result[] }> {
+  readonly timeouts: number[] = [];
+
+  predict(rows: readonly Row[], options?: { timeoutMs: number }): Promise<{ results: Result[] }> {
     this.submits++;
+    if (options) this.timeouts.push(options.timeoutMs);
     if (this.admitted.length >= this.capacity) {
       this.refusals++;
       return Promise.reject(new QueueFullError(this.admitted.length, this.capacity));
@@ -108,5 +111,30 @@ describe('EngineSubmitter', () => {
     expect((outcome as ModelNotFoundError).code).toBe('GW_ERR_MODEL_NOT_FOUND');
     engine.finish();
     expect(await known).toEqual({ echo: 2 });
+  });
+
+  it("never offers a row whose deadline passed to the engine, and gives the engine only the deadline's time left", async () => {
+    const engine = new FakeEngine(1);
+    const submitter = new EngineSubmitter(engine, { timeoutMs: 1000, onBlocked: () => {} });
+    const past = await submitter.predict({ i: 'late' }, undefined, { at: Date.now() - 1, timeoutMs: 50 });
+    expect(past).toBeInstanceOf(DeadlineExceededError);
+    expect((past as DeadlineExceededError).timeoutMs).toBe(50);
+    expect(engine.submits).toBe(0);
+
+    const soon = submitter.predict({ i: 1 }, undefined, { at: Date.now() + 5000, timeoutMs: 5000 });
+    await flush();
+    expect(engine.timeouts[0]).toBeGreaterThan(1000);
+    expect(engine.timeouts[0]).toBeLessThanOrEqual(5000);
+    engine.finish();
+    expect(await soon).toEqual({ echo: 1 });
+
+    // Waiting behind a full engine until the deadline passes: answered with the deadline error, never submitted.
+    const blocker = submitter.predict({ i: 2 });
+    const waiting = submitter.predict({ i: 3 }, undefined, { at: Date.now() + 30, timeoutMs: 30 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await waiting).toBeInstanceOf(DeadlineExceededError);
+    expect(engine.admitted.map((a) => a.row.i)).toEqual([2]);
+    engine.finish();
+    expect(await blocker).toEqual({ echo: 2 });
   });
 });

@@ -56,7 +56,7 @@ describe('resultRecord', () => {
 });
 
 describe('deadLetterRecord', () => {
-  it('keeps the original payload and says why and where from', () => {
+  it('keeps the original payload and says why (with the typed details) and where from; reply-to alone does not move it off the dead-letter topic', () => {
     const record = input({ value: Buffer.from('garbage') }, { trace: 't-1', 'reply-to': 'mine' });
     const out = deadLetterRecord(record, new ModelError('HANDLER_ERROR', 'boom'), 'dead');
     expect(out.topic).toBe('dead');
@@ -68,6 +68,7 @@ describe('deadLetterRecord', () => {
       'error-code': 'GW_ERR_MODEL',
       'error-message': 'boom',
       'error-retriable': 'false',
+      'error-details': '{"workerCode":"HANDLER_ERROR"}',
       'source-topic': 'in',
       'source-partition': '2',
       'source-offset': '41',

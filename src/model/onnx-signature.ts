@@ -152,7 +152,7 @@ function dimensions(bytes: Uint8Array): Dimension[] {
     let value: Dimension = null;
     while (dim.pos < dim.len) {
       const dimTag = dim.uint32();
-      if (dimTag >>> 3 === DIM_VALUE) value = toNumber(dim.int64());
+      if (dimTag >>> 3 === DIM_VALUE) value = toNumber(dim.int64() as unknown as number | { toNumber(): number });
       else if (dimTag >>> 3 === DIM_PARAM) value = dim.string();
       else dim.skipType(dimTag & 7);
     }

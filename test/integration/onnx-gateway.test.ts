@@ -1,12 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManifestError } from '../../src/errors.js';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManifestError, WorkerStartError } from '../../src/errors.js';
 import { get, post, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/paths.js';
+import { TestRepository } from '../helpers/repository.js';
 import { toyOnnxModel } from '../helpers/toy-onnx.js';
+
+const TOKEN = 'test-admin-token-onnx-7d2e';
 
 describe('a bare .onnx file with a minimal manifest', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ model: toyOnnxModel() });
+    gw = await startTestGateway({ model: toyOnnxModel(), adminToken: TOKEN });
   });
   afterAll(async () => {
     await gw.close();
@@ -25,6 +30,34 @@ describe('a bare .onnx file with a minimal manifest', () => {
     expect(bad.status).toBe(400);
     const openapi = JSON.parse((await get(gw.http, '/openapi.json')).text) as { components?: unknown };
     expect(JSON.stringify(openapi)).toContain('"tag_out"');
+  });
+
+  it('grows and shrinks its threads with PATCH /admin/config, as Python workers', async () => {
+    const patch = async (workers: number): Promise<number> => {
+      const response = await gw.http.request({ method: 'PATCH', path: '/admin/config', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ workers }) });
+      await response.body.text();
+      return response.statusCode;
+    };
+    const ready = async (): Promise<unknown> => (JSON.parse((await get(gw.http, '/health/ready')).text) as { models: Record<string, unknown> }).models['toy-onnx'];
+    expect(await patch(3)).toBe(200);
+    await vi.waitFor(async () => expect(await ready()).toMatchObject({ workersReady: 3, workers: 3 }), { timeout: 30_000, interval: 50 });
+    expect(await patch(1)).toBe(200);
+    await vi.waitFor(async () => expect(await ready()).toMatchObject({ workersReady: 1, workers: 1 }), { timeout: 30_000, interval: 50 });
+    expect((await post(gw.http, '/predict', { features: [1, 1, 1], tag: 'after' })).body).toMatchObject({ tag_out: 'after' });
+  });
+});
+
+describe('memory', () => {
+  it('refuses at start-up more threads than fit in onnx.memoryLimitMb, measured on the first session', async () => {
+    const repository = new TestRepository({
+      'census-income': { from: path.join(ROOT, 'models', 'census-income'), copy: false },
+      'census-income-onnx': { from: path.join(ROOT, 'models', 'census-income-onnx'), copy: true, manifest: { onnx: { memoryLimitMb: 600, inputs: undefined, outputs: { income: 'label', probability: { tensor: 'probabilities', take: 'max' } } } } },
+    });
+    // copy: the manifest's ../census-income paths resolve inside the repository, to the linked model.
+    const error = await startTestGateway({ modelRepository: repository.root, workers: 2 }).catch((e: unknown) => e);
+    repository.remove();
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect((error as WorkerStartError).message).toMatch(/2 worker threads need about \d+ MB \(\d+ MB per session, measured on the first\) but onnx.memoryLimitMb is 600 MB: use at most 1 threads/);
   });
 });
 

@@ -9,9 +9,9 @@ import { CENSUS_PYTHON, ROOT } from './paths.js';
  * onnx.helper (from the census model's virtualenv), and a manifest of `manifest`
  * fields beside `runtime` and `artifact`.
  */
-export function toyOnnxModel(manifest: Record<string, unknown> = {}): string {
+export function toyOnnxModel(manifest: Record<string, unknown> = {}, options: { unknownOp?: boolean } = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gw-onnx-toy-'));
-  execFileSync(CENSUS_PYTHON, [path.join(ROOT, 'test', 'helpers', 'make_toy_onnx.py'), path.join(dir, 'toy.onnx')]);
+  execFileSync(CENSUS_PYTHON, [path.join(ROOT, 'test', 'helpers', 'make_toy_onnx.py'), path.join(dir, 'toy.onnx'), ...(options.unknownOp ? ['--unknown-op'] : [])]);
   writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ name: 'toy-onnx', version: '1', runtime: 'onnx', artifact: 'toy.onnx', ...manifest }));
   return dir;
 }

@@ -47,6 +47,14 @@ describe('a bare .onnx file with a minimal manifest', () => {
   });
 });
 
+describe('a graph onnxruntime cannot load', () => {
+  it('is refused at start-up with onnxruntime\'s reason', async () => {
+    const error = await startTestGateway({ model: toyOnnxModel({}, { unknownOp: true }) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect((error as WorkerStartError).message).toMatch(/^worker thread 0 failed to start: .*NoSuchOperator/);
+  });
+});
+
 describe('memory', () => {
   it('refuses at start-up more threads than fit in onnx.memoryLimitMb, measured on the first session', async () => {
     const repository = new TestRepository({

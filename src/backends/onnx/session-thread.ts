@@ -71,5 +71,11 @@ async function start(): Promise<(task: SessionTask) => Promise<SessionHello | Re
   };
 }
 
-/** piscina waits for this promise before the thread takes its first task: the session loads once per thread. */
-export default start();
+/**
+ * piscina waits for this promise before the thread takes its first task: the
+ * session loads once per thread. A session that cannot load answers every
+ * task (the first is the pool's `hello`) with the reason, rather than
+ * rejecting here: piscina would then retry the module another way, and report
+ * that attempt's error instead of this one.
+ */
+export default start().catch((error: unknown) => (): Promise<never> => Promise.reject(error instanceof Error ? error : new Error(String(error))));

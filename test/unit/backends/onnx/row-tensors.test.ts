@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOutputs, encodeInputs, TensorShapeError } from '../../../../src/backends/onnx/row-tensors.js';
+import { decodeOutputs, encodeInputs, shortestFloat32, TensorShapeError } from '../../../../src/backends/onnx/row-tensors.js';
 import type { OnnxBinding } from '../../../../src/model/onnx-binding.js';
 
 const binding: OnnxBinding = {
@@ -56,5 +56,16 @@ describe('decodeOutputs', () => {
 
   it('fails outputs that do not hold one row per input row', () => {
     expect(() => decodeOutputs(binding, { label: { type: 'string', data: ['a'], dims: [1] } }, 2)).toThrow(TensorShapeError);
+  });
+});
+
+describe('shortestFloat32', () => {
+  it('gives the shortest decimal that is still the same float32', () => {
+    expect(shortestFloat32(Math.fround(0.85))).toBe(0.85);
+    expect(shortestFloat32(Math.fround(0.123456789))).toBe(0.12345679);
+    expect(shortestFloat32(Math.fround(1 / 3))).toBe(0.33333334);
+    expect(shortestFloat32(1)).toBe(1);
+    expect(shortestFloat32(0)).toBe(0);
+    for (const x of [Math.fround(1e-7), Math.fround(123456.789), Math.fround(-2.5e30)]) expect(Math.fround(shortestFloat32(x))).toBe(x);
   });
 });

@@ -45,6 +45,8 @@ export class OnnxThreadPool implements BackendPool {
   #lastStartError: WorkerStartError | undefined;
   #sessionBytes: number | undefined;
   #data: SessionThreadData | undefined;
+  /** Threads spawned so far: a session's memory is measured only when no other thread loaded meanwhile. */
+  #spawns = 0;
 
   constructor(options: OnnxThreadPoolOptions) {
     this.#options = options;
@@ -165,6 +167,8 @@ export class OnnxThreadPool implements BackendPool {
   #spawn(slot: number): OnnxThread {
     const logger = this.#options.logger.child({ worker: slot });
     const { version, startTimeoutMs, filename } = this.#options;
+    const aloneAtSpawn = !this.#threads.some((t) => t?.state === 'starting');
+    const spawn = ++this.#spawns;
     const thread = new OnnxThread({ slot, logger, version, startTimeoutMs, workerData: this.#data!, ...(filename === undefined ? {} : { filename }) });
     this.#threads[slot] = thread;
     let wasReady = false;
@@ -172,8 +176,8 @@ export class OnnxThreadPool implements BackendPool {
       (hello) => {
         wasReady = true;
         this.#lastStartError = undefined;
-        // The first session, or a replacement loaded while no other was loading, measures one session alone.
-        if (this.#sessionBytes === undefined || !this.#threads.some((t) => t !== thread && t?.state === 'starting')) this.#sessionBytes = hello.rssGrowthBytes;
+        // Process memory grew by one session only if no other thread loaded at the same time (start() loads the first alone).
+        if (aloneAtSpawn && spawn === this.#spawns) this.#sessionBytes = hello.rssGrowthBytes;
         logger.info({ threadId: hello.threadId, loadMs: Math.round(hello.loadMs), sessionRssMb: Math.round(hello.rssGrowthBytes / 1e6) }, 'worker thread ready');
         this.#options.onWorkerReady?.();
       },

@@ -51,6 +51,8 @@ export class OnnxThread {
   #readyAt = 0;
   #threadEnded = false;
   #onEnded!: (reason: string) => void;
+  /** Why the thread ended, once it has: a start that fails because of it says so, not what piscina saw. */
+  #endReason: string | undefined;
   #hello: SessionHello | undefined;
 
   constructor(options: OnnxThreadOptions) {
@@ -74,6 +76,7 @@ export class OnnxThread {
       this.#onEnded = (reason) => {
         if (this.#state === 'exited') return;
         this.#state = 'exited';
+        this.#endReason = reason;
         const batchesLost = this.#running === undefined ? 0 : 1;
         this.#running?.abort();
         // piscina would start a fresh thread in its place: the pool decides that (and when), so this one is closed for good.
@@ -105,7 +108,7 @@ export class OnnxThread {
       },
       (error: Error) => {
         clearTimeout(timer);
-        const reason = error.message;
+        const reason = this.#endReason ?? error.message;
         this.#onEnded(reason);
         throw new WorkerStartError(`worker thread ${this.slot} failed to start: ${reason}`);
       },

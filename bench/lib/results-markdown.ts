@@ -122,7 +122,7 @@ function batching(run: RunResult, onnx = false): string | undefined {
     raw.get(r.maxBatchRows) ? f(raw.get(r.maxBatchRows)!.medianMs, 1) : '',
   ]);
   const auto = b.auto
-    ? `With default settings (latency objective ${run.objectiveMs} ms, max ${b.auto.maxBatchRows} rows, the cap left to the cost model): **${f(b.auto.rowsPerSec)} rows/s**, p99 ${b.auto.latencyMs.p99} ms, ${b.auto.batches ? f(b.auto.batches.meanRows, 1) : '?'} rows/batch, cap at the end ${b.auto.capRows ?? '?'} rows.`
+    ? `With default settings (latency objective ${run.objectiveMs} ms, max ${b.auto.maxBatchRows} rows, the cap left to the cost model): **${f(b.auto.rowsPerSec)} rows/s**, p99 ${b.auto.latencyMs.p99} ms, ${b.auto.batches ? f(b.auto.batches.meanRows, 1) : '?'} rows/batch, cap at the end ${b.auto.capRows ?? '?'} rows, ${f(b.auto.non2xx)} requests refused (503) by admission.`
     : undefined;
   return [
     onnx

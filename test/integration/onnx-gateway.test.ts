@@ -1,7 +1,8 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManifestError, WorkerStartError } from '../../src/errors.js';
-import { get, post, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { get, post, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
 import { ROOT } from '../helpers/paths.js';
 import { TestRepository } from '../helpers/repository.js';
 import { toyOnnxModel } from '../helpers/toy-onnx.js';
@@ -44,6 +45,30 @@ describe('a bare .onnx file with a minimal manifest', () => {
     expect(await patch(1)).toBe(200);
     await vi.waitFor(async () => expect(await ready()).toMatchObject({ workersReady: 1, workers: 1 }), { timeout: 30_000, interval: 50 });
     expect((await post(gw.http, '/predict', { features: [1, 1, 1], tag: 'after' })).body).toMatchObject({ tag_out: 'after' });
+  });
+});
+
+describe('an ONNX model made by a Python model\'s environment (trainWith)', () => {
+  it('is made at start-up when its artifact is missing, with that environment\'s Python, then served', async () => {
+    const repository = new TestRepository({ toy: { from: TOY_MODEL_DIR, copy: false } });
+    const dir = path.join(repository.root, 'made-onnx');
+    const make = path.join(ROOT, 'test', 'helpers', 'make_toy_onnx.py');
+    // Fields derived from a graph need the graph: one made at start-up declares them.
+    const input = { type: 'object', properties: { features: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 }, tag: { type: 'string' } }, required: ['features', 'tag'] };
+    const output = { type: 'object', properties: { total: { type: 'number' }, doubled: { type: 'array', items: { type: 'number' } }, tag_out: { type: 'string' } }, required: ['total', 'doubled', 'tag_out'] };
+    repository.add('made-onnx', { from: toyOnnxModel(), manifest: { artifact: 'made.onnx', train: 'make.py', trainWith: '../toy', input, output } });
+    // The script runs in the toy model's environment (the census virtualenv here), from that model's directory.
+    writeFileSync(path.join(dir, 'make.py'), `import runpy, sys\nsys.argv = ["make", ${JSON.stringify(path.join(dir, 'made.onnx'))}]\nrunpy.run_path(${JSON.stringify(make)}, run_name="__main__")\n`);
+    expect(existsSync(path.join(dir, 'made.onnx'))).toBe(false);
+    const gw = await startTestGateway({ modelRepository: repository.root, prepare: true, workers: 1 });
+    try {
+      expect(existsSync(path.join(dir, 'made.onnx'))).toBe(true);
+      const answer = await post(gw.http, '/models/made-onnx/predict', { features: [1, 2, 3], tag: 'made' });
+      expect(answer.body).toEqual({ total: 6, doubled: [2, 4, 6], tag_out: 'made' });
+    } finally {
+      await gw.close();
+      repository.remove();
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import { PACKAGE_ROOT as ROOT } from '../src/config/config.js';
 import { readAdult } from '../test/helpers/adult.js';
 import { writeComparisonCharts } from './lib/comparison-charts.js';
 import { prepareGatewayModel } from './lib/gateway-process.js';
+import { CENSUS_ONNX_DIR, rawOnnxTime } from './lib/raw-onnx-time.js';
 import { replaceSection } from './lib/markdown-section.js';
 import { censusModelInfo } from './lib/model-info.js';
 import { loadOptionalScenario } from './lib/optional-scenario.js';
@@ -29,9 +30,9 @@ import { bestTuning, DEFAULT_TUNING_GRID, runMlserverTuning } from './scenarios/
 import { runOverload } from './scenarios/overload.js';
 import { runPeak } from './scenarios/peak.js';
 
-const SCENARIOS = ['peak', 'low-load', 'overload', 'batching', 'busy-machine', 'slow-model', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
+const SCENARIOS = ['peak', 'low-load', 'overload', 'batching', 'batching-onnx', 'busy-machine', 'slow-model', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'batching', 'busy-machine', 'slow-model'];
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'batching', 'batching-onnx', 'busy-machine', 'slow-model'];
 
 const FLAGS = [
   'scenarios', 'systems', 'duration', 'warmup', 'connections', 'rows', 'workers', 'max-batch-rows', 'slo-ms',
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
 
   // Setup first, so installs never overlap a measurement.
   prepareGatewayModel();
+  if (systems.includes('gateway-onnx') || scenarios.includes('batching-onnx')) prepareGatewayModel(CENSUS_ONNX_DIR);
   const needed = new Set<SystemName>(systems);
   if (scenarios.includes('mlserver-tuning')) needed.add('mlserver');
   await setupSystems([...needed]);
@@ -149,6 +151,24 @@ async function main(): Promise<void> {
           options,
         );
         break;
+      case 'batching-onnx':
+        // ONNX Runtime's cost is nearly all per row (scikit-learn's mostly per call): a different curve, and the cost model must find its cap alone.
+        result.batchingOnnx = await runBatching(
+          {
+            system: 'gateway-onnx',
+            rawModel: (sizes) => rawOnnxTime(sizes, 200, rows),
+            auto: true,
+            maxBatchRows: settings.intList('batch-rows', 'BENCH_BATCH_ROWS', [1, 8, 64, 256, 1024]),
+            rowsPerRequest: settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32),
+            connections,
+            durationS: settings.int('batching-duration', 'BENCH_BATCHING_DURATION', Math.min(durationS, 15)),
+            warmupS,
+            rawRepeats: 200,
+          },
+          rows,
+          options,
+        );
+        break;
       case 'busy-machine':
       case 'slow-model': {
         const robustness = { connections, durationS: settings.int('robustness-duration', 'BENCH_ROBUSTNESS_DURATION', Math.min(durationS, 10)), objectiveMs };
@@ -183,7 +203,7 @@ async function main(): Promise<void> {
   const file = writeDatedResult(result);
   // RESULTS.md and the charts it shows are updated together, or neither (--markdown false, for trial runs).
   const markdown = settings.bool('markdown', 'BENCH_MARKDOWN', true);
-  const publish = markdown && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching) !== undefined;
+  const publish = markdown && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching ?? result.batchingOnnx) !== undefined;
   const charts = publish ? writeComparisonCharts(result) : [];
   if (publish) replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'run', resultsMarkdown(result));
   const robustness = markdown ? robustnessMarkdown(result) : undefined;

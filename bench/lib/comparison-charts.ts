@@ -7,7 +7,7 @@ import type { RunResult } from './run-result.js';
 
 export const CHARTS_DIR = path.join(ROOT, 'bench', 'charts');
 
-const LABELS: Record<string, string> = { gateway: 'gateway', 'gateway-v2': 'gateway (V2)', mlserver: 'MLServer', naive: 'naive FastAPI', ceiling: 'ceiling (no model)' };
+const LABELS: Record<string, string> = { gateway: 'gateway', 'gateway-v2': 'gateway (V2)', 'gateway-onnx': 'gateway (ONNX)', mlserver: 'MLServer', naive: 'naive FastAPI', ceiling: 'ceiling (no model)' };
 const systemLabel = (name: string): string => LABELS[name] ?? name;
 
 function peakChart(run: RunResult): string | undefined {
@@ -21,12 +21,13 @@ function peakChart(run: RunResult): string | undefined {
   });
 }
 
-function batchingChart(run: RunResult): string | undefined {
-  const b = run.batching;
+function batchingChart(run: RunResult, onnx = false): string | undefined {
+  const b = onnx ? run.batchingOnnx : run.batching;
   if (!b?.runs.length) return undefined;
+  const auto = b.auto ? `; default settings (objective on): ${Math.round(b.auto.rowsPerSec).toLocaleString('en-US')} rows/s at ${b.auto.batches?.meanRows ?? '?'} rows/batch, cap ${b.auto.capRows ?? '?'}` : '';
   return lineChart({
-    title: 'Effect of batching on throughput',
-    subtitle: `gateway: 64 connections × ${b.rowsPerRequest}-row requests; model alone: one process, in-process calls; ${run.date.slice(0, 10)}`,
+    title: onnx ? 'Effect of batching on throughput: ONNX Runtime on worker threads' : 'Effect of batching on throughput',
+    subtitle: `${onnx ? 'gateway (ONNX)' : 'gateway'}: 64 connections × ${b.rowsPerRequest}-row requests; model alone: one thread, in-process calls${auto}; ${run.date.slice(0, 10)}`,
     xLabel: 'max rows per batch (gateway --max-batch-rows; model: rows per predict call)',
     yLabel: 'rows per second',
     rightLabel: 'gateway p99 (ms)',
@@ -53,7 +54,7 @@ function lowLoadChart(run: RunResult): string | undefined {
 /** Writes bench/charts/{peak,batching,low-load}.svg for the scenarios that ran; returns the files written. */
 export function writeComparisonCharts(run: RunResult): string[] {
   const written: string[] = [];
-  for (const [name, svg] of [['peak', peakChart(run)], ['batching', batchingChart(run)], ['low-load', lowLoadChart(run)]] as const) {
+  for (const [name, svg] of [['peak', peakChart(run)], ['batching', batchingChart(run)], ['batching-onnx', batchingChart(run, true)], ['low-load', lowLoadChart(run)]] as const) {
     if (svg === undefined) continue;
     const file = path.join(CHARTS_DIR, `${name}.svg`);
     writeFileSync(file, svg);

@@ -14,6 +14,8 @@ export interface GatewayProcessOptions {
   readonly extraArgs?: readonly string[];
   /** How long the workers may take to load the model. */
   readonly readyTimeoutMs?: number;
+  /** The model directory to serve (default: census-income). */
+  readonly modelDir?: string;
 }
 
 /** A compiled gateway (`dist/main.js`) running as a child process. */
@@ -28,8 +30,9 @@ export interface GatewayProcess {
 
 // BENCH_GATEWAY_MAIN runs another build of the gateway (e.g. an older checkout's dist/main.js) for a before/after.
 const MAIN = process.env.BENCH_GATEWAY_MAIN ?? path.join(ROOT, 'dist', 'main.js');
-/** The benchmarks measure the census-income model alone, as before the gateway served a repository. */
-const MODEL = ['--model', path.join(ROOT, 'models', 'census-income')];
+/** The benchmarks measure the census-income model alone, as before the gateway served a repository (gateway-onnx: its ONNX export). */
+const CENSUS_DIR = path.join(ROOT, 'models', 'census-income');
+const modelArgs = (dir = CENSUS_DIR): string[] => ['--model', dir];
 
 /** A port nothing listens on right now (the OS picks it; the short race until the server binds is accepted). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -52,22 +55,22 @@ export function gatewayHasFlag(flag: string): boolean {
   return helpText.includes(`--${flag} `);
 }
 
-let prepared = false;
+const prepared = new Set<string>();
 
 /** Creates the model's virtualenv and artifact on first use (progress on stderr); later a no-op. */
-export function prepareGatewayModel(): void {
+export function prepareGatewayModel(dir = CENSUS_DIR): void {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm run bench does)`);
-  if (prepared) return;
-  const result = spawnSync(process.execPath, [MAIN, '--prepare-only', ...MODEL], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (prepared.has(dir)) return;
+  const result = spawnSync(process.execPath, [MAIN, '--prepare-only', ...modelArgs(dir)], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   if (result.status !== 0) throw new Error(`preparing the model failed (${describeExit(result.status, result.signal)})`);
-  prepared = true;
+  prepared.add(dir);
 }
 
 /** Starts the gateway on a free port and resolves once `GET /health/ready` answers 200. */
 export async function startGateway(options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
-  prepareGatewayModel();
+  prepareGatewayModel(options.modelDir);
   const port = await freePort();
-  const args = [MAIN, '--no-prepare', ...MODEL, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  const args = [MAIN, '--no-prepare', ...modelArgs(options.modelDir), '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.maxBatchRows !== undefined) args.push('--max-batch-rows', String(options.maxBatchRows));
   if (options.latencySloMs !== undefined) {

@@ -66,7 +66,8 @@ function lowLoad(run: RunResult): string | undefined {
   return [
     '### Low load: one connection, one request at a time',
     '',
-    `The model alone: \`predict()\` of one row in-process, median ${low.rawModel.medianMs} ms (min ${low.rawModel.minMs}, p90 ${low.rawModel.p90Ms}; the lowest median of the runs timed beside each system). "Added" is a system's p50 round trip minus that median: HTTP, the client, and for the gateway the engine and the worker pipe.`,
+    `The model alone: \`predict()\` of one row in-process, median ${low.rawModel.medianMs} ms (min ${low.rawModel.minMs}, p90 ${low.rawModel.p90Ms}; the lowest median of the runs timed beside each system). "Added" is a system's p50 round trip minus that median: HTTP, the client, and for the gateway the engine and the worker pipe.` +
+      (low.rawOnnx ? ` For gateway (ONNX) the floor is the ONNX export's own \`session.run\` of one row in-process (a different row each call), median ${low.rawOnnx.medianMs} ms (min ${low.rawOnnx.minMs}, p90 ${low.rawOnnx.p90Ms}); its "added" is the gateway's share: HTTP, the engine, the row mapping and the thread hand-off.` : ''),
     '',
     '![p50 per system at one connection](charts/low-load.svg)',
     '',
@@ -106,8 +107,8 @@ function overload(run: RunResult): string | undefined {
   ].join('\n');
 }
 
-function batching(run: RunResult): string | undefined {
-  const b = run.batching;
+function batching(run: RunResult, onnx = false): string | undefined {
+  const b = onnx ? run.batchingOnnx : run.batching;
   if (!b?.runs.length) return undefined;
   const raw = new Map(b.rawModel.map((m) => [m.n, m]));
   const rows = b.runs.map((r) => [
@@ -121,12 +122,18 @@ function batching(run: RunResult): string | undefined {
     raw.get(r.maxBatchRows) ? f(raw.get(r.maxBatchRows)!.rowsPerSec) : '',
     raw.get(r.maxBatchRows) ? f(raw.get(r.maxBatchRows)!.medianMs, 1) : '',
   ]);
+  const auto = b.auto
+    ? `With default settings (latency objective ${run.objectiveMs} ms, max ${b.auto.maxBatchRows} rows, the cap left to the cost model): **${f(b.auto.rowsPerSec)} rows/s**, p99 ${b.auto.latencyMs.p99} ms, ${b.auto.batches ? f(b.auto.batches.meanRows, 1) : '?'} rows/batch, cap at the end ${b.auto.capRows ?? '?'} rows, ${f(b.auto.non2xx)} requests refused (503) by admission.`
+    : undefined;
   return [
-    `### Effect of batching on throughput (gateway, 64 connections × ${b.rowsPerRequest}-row requests)`,
+    onnx
+      ? `### Effect of batching on throughput: ONNX Runtime on worker threads (gateway-onnx, 64 connections × ${b.rowsPerRequest}-row requests)`
+      : `### Effect of batching on throughput (gateway, 64 connections × ${b.rowsPerRequest}-row requests)`,
     '',
-    '![rows/s and p99 against the batch cap](charts/batching.svg)',
+    onnx ? '![rows/s and p99 against the batch cap, ONNX](charts/batching-onnx.svg)' : '![rows/s and p99 against the batch cap](charts/batching.svg)',
     '',
-    markdownTable(['max batch rows', 'rows/s (2xx)', '2xx req/s', 'p50 ms', 'p99 ms', 'rows/batch', 'failed', 'model alone rows/s', 'model alone ms/call'], rows),
+    markdownTable(['max batch rows', 'rows/s (2xx)', '2xx req/s', 'p50 ms', 'p99 ms', 'rows/batch', 'failed', `model alone rows/s${onnx ? ' (session.run)' : ''}`, 'model alone ms/call'], rows),
+    ...(auto === undefined ? [] : ['', auto]),
   ].join('\n');
 }
 
@@ -165,7 +172,7 @@ function extra(run: RunResult): string | undefined {
 
 /** The generated "side by side" section of bench/RESULTS.md. */
 export function resultsMarkdown(run: RunResult): string {
-  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
+  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), batching(run, true), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
 }
 
 function feasibilityNote(feasible: boolean | null | undefined): string {

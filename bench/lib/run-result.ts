@@ -22,6 +22,8 @@ export interface RunResult {
   readonly lowLoad?: LowLoadResult;
   readonly overload?: readonly OverloadRun[];
   readonly batching?: BatchingResult;
+  /** The same, for the ONNX export on worker threads (gateway-onnx), with the cap the cost model chose. */
+  readonly batchingOnnx?: BatchingResult;
   readonly mlserverTuning?: readonly MlserverTuningRun[];
   /** busy-machine and slow-model: goodput with the objective against without. */
   readonly robustness?: readonly RobustnessResult[];

@@ -66,6 +66,21 @@ export function checkTargets(run: RunResult): TargetCheck[] {
     });
   }
 
+  // Issue 10: the ONNX runtime beside the Python one, MLServer and the ceiling, same rows, same run.
+  const onnx = peak('gateway-onnx');
+  const onnxVsPython = ratio(onnx?.okPerSec, gateway?.okPerSec);
+  checks.push({ target: 'gateway-onnx / gateway-python ≥ 4x req/s (issue 10)', measured: x(onnxVsPython), met: onnxVsPython === undefined ? null : onnxVsPython >= 4 });
+  const onnxVsMl = ratio(onnx?.okPerSec, mlserver?.okPerSec);
+  checks.push({ target: 'gateway-onnx / MLServer ≥ 10x req/s (issue 10)', measured: x(onnxVsMl), met: onnxVsMl === undefined ? null : onnxVsMl >= 10 });
+  const onnxVsCeiling = ratio(onnx?.okPerSec, ceiling?.okPerSec);
+  checks.push({ target: 'gateway-onnx / ceiling ≥ 0.35 (issue 10)', measured: onnxVsCeiling === undefined ? 'not measured' : onnxVsCeiling.toFixed(2), met: onnxVsCeiling === undefined ? null : onnxVsCeiling >= 0.35 });
+  const lowOnnx = run.lowLoad?.runs.find((r) => r.system === 'gateway-onnx');
+  checks.push({
+    target: 'low load, gateway-onnx: p50 added over the in-process ONNX call ≤ 0.5 ms (issue 10)',
+    measured: lowOnnx?.addedP50Ms != null ? `${lowOnnx.addedP50Ms.toFixed(2)} ms` : 'not measured',
+    met: lowOnnx?.addedP50Ms != null ? lowOnnx.addedP50Ms <= 0.5 : null,
+  });
+
   const low = run.lowLoad?.runs.find((r) => r.system === 'gateway');
   checks.push({
     target: 'low load: p50 added latency ≤ 1 ms',

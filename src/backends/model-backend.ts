@@ -14,6 +14,8 @@ export interface BackendPool extends EngineWorkers {
   /** Workers it keeps running. */
   readonly size: number;
   readonly lastStartError: Error | undefined;
+  /** Resident memory one worker holds, when the pool measures it (ONNX threads: one session). */
+  readonly workerMemoryBytes?: number | undefined;
   /** Starts every worker; rejects (and stops the rest) when one cannot start. */
   start(): Promise<void>;
   /** Grows or shrinks while serving; removed workers finish their batch first. */

@@ -33,7 +33,7 @@ const OPTIONS = {
   defaultModel: { flag: 'default-model', env: 'GATEWAY_DEFAULT_MODEL', help: 'the model /predict and Kafka records without a model header go to (default: the first name in sorted order)' },
   host: { flag: 'host', env: 'HOST', help: 'interface to listen on' },
   port: { flag: 'port', env: 'PORT', help: 'HTTP port' },
-  workers: { flag: 'workers', env: 'GATEWAY_WORKERS', help: 'worker processes per model (default: manifest, else 2)' },
+  workers: { flag: 'workers', env: 'GATEWAY_WORKERS', help: 'workers per model: Python processes, or threads for an ONNX model (default: manifest, else 2)' },
   maxBatchRows: { flag: 'max-batch-rows', env: 'GATEWAY_MAX_BATCH_ROWS', help: 'most rows sent to a worker in one batch (default: manifest, else 1024)' },
   maxRequestRows: { flag: 'max-request-rows', env: 'GATEWAY_MAX_REQUEST_ROWS', help: 'most rows in one request ("instances")' },
   maxQueueRows: { flag: 'max-queue-rows', env: 'GATEWAY_MAX_QUEUE_ROWS', help: 'rows waiting for a model before new requests are refused with 503 (default: manifest, else 65536)' },

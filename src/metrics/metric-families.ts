@@ -91,6 +91,13 @@ export class MetricFamilies {
     new Gauge({ name: 'gateway_queue_depth_rows', help: 'Rows waiting for a worker', labelNames: ['model'], registers, collect: perModel((p) => p.queuedRows()) });
     new Gauge({ name: 'gateway_batches_in_flight', help: 'Batches sent to workers and not yet answered', labelNames: ['model'], registers, collect: perModel((p) => p.inFlightBatches()) });
     new Gauge({ name: 'gateway_workers_ready', help: 'Workers ready for batches', labelNames: ['model'], registers, collect: perModel((p) => p.readyWorkers()) });
+    new Gauge({
+      name: 'gateway_worker_memory_bytes',
+      help: 'Resident memory one worker holds (ONNX: the growth of the process while one thread loaded its session); times gateway_workers_ready for the pool',
+      labelNames: ['model'],
+      registers,
+      collect: perModel((p) => p.workerMemoryBytes?.()),
+    });
     const batching = (read: (b: BatchingProbe) => number | undefined) => perModel((p) => (p.batching ? read(p.batching()) : undefined));
     const gauge = (name: string, help: string, read: (b: BatchingProbe) => number | undefined): void => {
       new Gauge({ name, help, labelNames: ['model'], registers, collect: batching(read) });

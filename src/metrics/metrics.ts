@@ -8,6 +8,8 @@ export interface MetricsProbe {
   queuedRows(): number;
   inFlightBatches(): number;
   readyWorkers(): number;
+  /** Resident memory one worker holds, when its pool measures it. */
+  workerMemoryBytes?(): number | undefined;
   /** The batcher's current decisions and what it has learned. */
   batching?(): BatchingProbe;
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
+import { bindOnnx, onnxSectionSchema, OnnxBindingError } from './onnx-binding.js';
+import { readGraphSignature } from './onnx-signature.js';
 import { rowSchema } from './row-schema.js';
 
 /** Manifest file name inside a model directory. */
@@ -107,25 +109,35 @@ const objectSchema = z
 export type ObjectSchema = z.infer<typeof objectSchema>;
 
 /** The kinds of model backend; each is one folder under `src/backends/`. */
-export const RUNTIMES = ['python'] as const;
+export const RUNTIMES = ['python', 'onnx'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 const manifestSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
   version: z.string().min(1),
   description: z.string().default(''),
-  /** Which backend runs the model. */
+  /** Which backend runs the model: `python` (a handler in worker processes) or `onnx` (an `.onnx` artifact on worker threads). */
   runtime: z.enum(RUNTIMES).default('python'),
-  /** Python module in the model directory with `predict(rows)` and an optional `load(model_dir)`. */
-  handler: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name'),
+  /** Python module in the model directory with `predict(rows)` and an optional `load(model_dir)` (runtime `python`). */
+  handler: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name').optional(),
   /** pip requirements file, relative to the model directory. */
   requirements: z.string().optional(),
   /** Artifact the handler loads; when it is missing and `train` is set, the gateway trains first. */
   artifact: z.string().optional(),
-  /** Python script that writes `artifact`, run with the model's virtualenv. */
+  /** Python script that writes `artifact`, run with the model's virtualenv (runtime `onnx`: with `trainWith`'s). */
   train: z.string().optional(),
-  input: objectSchema,
-  output: objectSchema,
+  /**
+   * Runtime `onnx`: the (Python) model directory, relative to this one, whose
+   * environment runs `train`; it is prepared first, and its own training may
+   * already write `artifact`. No Python runs while serving.
+   */
+  trainWith: z.string().min(1).optional(),
+  /** Request fields; runtime `onnx` derives them from the graph when left out. */
+  input: objectSchema.optional(),
+  /** Result fields; runtime `onnx` derives them from the graph when left out. */
+  output: objectSchema.optional(),
+  /** Runtime `onnx`: how fields map to the graph's tensors (derived by name when left out), and its threads. */
+  onnx: onnxSectionSchema.optional(),
   /** One valid input row, shown in the API docs. */
   example: z.record(z.string(), z.unknown()).optional(),
   batching: z
@@ -140,9 +152,33 @@ const manifestSchema = z.strictObject({
     })
     .default({}),
   workers: z.int().min(1).max(64).optional(),
+}).superRefine((m, ctx) => {
+  if (m.runtime === 'python') {
+    for (const key of ['handler', 'input', 'output'] as const) {
+      if (m[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required for runtime "python"' });
+    }
+    for (const key of ['onnx', 'trainWith'] as const) {
+      if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to runtime "onnx"' });
+    }
+  } else {
+    if (m.artifact === undefined) ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'is required for runtime "onnx": the .onnx file to serve' });
+    if (m.handler !== undefined) ctx.addIssue({ code: 'custom', path: ['handler'], message: 'only applies to runtime "python"' });
+    if (m.train !== undefined && m.trainWith === undefined) ctx.addIssue({ code: 'custom', path: ['trainWith'], message: 'is required with "train" for runtime "onnx": the Python model directory whose environment runs it' });
+  }
 });
 
-export type Manifest = Readonly<z.infer<typeof manifestSchema>>;
+type ParsedManifest = z.infer<typeof manifestSchema>;
+
+/** A validated manifest; `input` and `output` are always there (declared, or derived from an ONNX graph). */
+export type Manifest = Readonly<
+  Omit<ParsedManifest, 'input' | 'output' | 'onnx'> & {
+    input: ObjectSchema;
+    output: ObjectSchema;
+    onnx: z.infer<typeof onnxSectionSchema>;
+    /** What was derived from an ONNX graph rather than declared (for the start-up log). */
+    derived?: readonly string[];
+  }
+>;
 
 /** A model directory with its parsed manifest. */
 export interface ModelSpec {
@@ -170,12 +206,42 @@ export async function loadModelSpec(dir: string): Promise<ModelSpec> {
   if (!parsed.success) {
     throw new ManifestError(file, formatIssues(parsed.error.issues).map((i) => `${i.field}: ${i.reason}`).join('; '));
   }
+  const manifest = await completeManifest(parsed.data, absolute, file);
   // The example is published in the OpenAPI document as a valid request: one that the model would refuse misleads every reader.
-  if (parsed.data.example !== undefined) {
-    const example = rowSchema(parsed.data.input).safeParse(parsed.data.example);
+  if (manifest.example !== undefined) {
+    const example = rowSchema(manifest.input).safeParse(manifest.example);
     if (!example.success) {
       throw new ManifestError(file, `example does not match input: ${formatIssues(example.error.issues).map((i) => `example.${i.field}: ${i.reason}`).join('; ')}`);
     }
   }
-  return Object.freeze({ dir: absolute, manifest: Object.freeze(parsed.data) });
+  return Object.freeze({ dir: absolute, manifest: Object.freeze(manifest) });
+}
+
+/** The path of a model's artifact (runtime `onnx`: its `.onnx` file). */
+export function artifactPath(spec: ModelSpec): string | undefined {
+  return spec.manifest.artifact === undefined ? undefined : path.resolve(spec.dir, spec.manifest.artifact);
+}
+
+/**
+ * Fills what an ONNX manifest may leave to its graph. With `input` and
+ * `output` declared, nothing is read here (the artifact may not exist until
+ * the model is prepared; the backend checks the mapping when it starts).
+ */
+async function completeManifest(parsed: ParsedManifest, dir: string, file: string): Promise<Manifest> {
+  const onnx = parsed.onnx ?? onnxSectionSchema.parse({});
+  if (parsed.input !== undefined && parsed.output !== undefined) return { ...parsed, input: parsed.input, output: parsed.output, onnx };
+  const artifact = path.resolve(dir, parsed.artifact!);
+  let graph;
+  try {
+    graph = await readGraphSignature(artifact);
+  } catch (error) {
+    throw new ManifestError(file, `declares no ${parsed.input === undefined ? 'input' : 'output'}, and its graph ${artifact} cannot be read to derive it: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const bound = bindOnnx(onnx, parsed.input, parsed.output, graph);
+    return { ...parsed, input: bound.input, output: bound.output, onnx, derived: bound.derived.filter((note) => !note.startsWith('onnx.')) };
+  } catch (error) {
+    if (error instanceof OnnxBindingError) throw new ManifestError(file, error.message, { cause: error });
+    throw error;
+  }
 }

@@ -62,6 +62,7 @@ export class ServedModel implements PredictingModel {
       queuedRows: () => engine.queuedRows,
       inFlightBatches: () => engine.inFlightBatches,
       readyWorkers: () => live?.pool.readyCount ?? 0,
+      workerMemoryBytes: () => live?.pool.workerMemoryBytes,
       batching: () => {
         const { batchCap, settings, cost, objectiveFeasible } = engine.state;
         return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, objectiveFeasible };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DEFAULT_MODEL_REPOSITORY } from '../../src/config/config.js';
 import { ModelRepository } from '../../src/model/model-repository.js';
 import { preparePythonModel } from '../../src/backends/python/prepare-python-model.js';
+import { createBackends } from '../../src/backends/backends.js';
 import { createLogger } from '../../src/logger.js';
 import { CENSUS_MODEL_DIR, PYTHON_DIR } from './paths.js';
 import { ensurePromtool } from './promtool.js';
@@ -13,7 +14,12 @@ import { ensurePromtool } from './promtool.js';
  */
 export default async function setup(): Promise<void> {
   const logger = createLogger('info', false).child({ component: 'test-setup' });
+  const backends = createBackends({ pythonDir: PYTHON_DIR, python: process.env.GATEWAY_PYTHON ?? 'python3', workerPython: undefined, workerStartTimeoutMs: 120_000 });
   for (const spec of await ModelRepository.directory(DEFAULT_MODEL_REPOSITORY).specs()) {
+    if (spec.manifest.runtime !== 'python') {
+      await backends[spec.manifest.runtime].prepare(spec, logger.child({ model: spec.manifest.name }));
+      continue;
+    }
     await preparePythonModel({
       spec,
       python: process.env.GATEWAY_PYTHON ?? 'python3',

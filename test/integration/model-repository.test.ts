@@ -42,6 +42,16 @@ describe('the example repository (models/): census-income and digits in one gate
     expect(byName.headers['x-model-version']).toBe('1.0.0');
   });
 
+  it('serves census-income-onnx beside it, with the same fields and the same answers', async () => {
+    const python = await post(gw.http, '/models/census-income/predict', { instances: adult });
+    const onnx = await post(gw.http, '/models/census-income-onnx/predict', { instances: adult });
+    expect(onnx.status).toBe(200);
+    const expected = (python.body as { predictions: { income: string; probability: number }[] }).predictions;
+    const actual = (onnx.body as { predictions: { income: string; probability: number }[] }).predictions;
+    expect(actual.map((p) => p.income)).toEqual(expected.map((p) => p.income));
+    actual.forEach((p, i) => expect(Math.abs(p.probability - expected[i]!.probability)).toBeLessThanOrEqual(1e-5));
+  });
+
   it('predicts digits from 64 pixels, each row exactly as the handler does in-process, and mostly right', async () => {
     const single = await Promise.all(digits.slice(0, 50).map((d) => post(gw.http, '/models/digits/predict', d.row)));
     expect(single.map((r) => r.status)).toEqual(single.map(() => 200));
@@ -76,9 +86,11 @@ describe('the example repository (models/): census-income and digits in one gate
   it('reports every model in /health/ready and labels the metrics by model', async () => {
     const ready = JSON.parse((await get(gw.http, '/health/ready')).text) as { ready: boolean; models: Record<string, { ready: boolean }> };
     expect(ready.ready).toBe(true);
-    expect(Object.keys(ready.models)).toEqual(['census-income', 'digits']);
+    expect(Object.keys(ready.models)).toEqual(['census-income', 'census-income-onnx', 'digits']);
     expect(Object.values(ready.models).every((m) => m.ready)).toBe(true);
     const metrics = (await get(gw.http, '/metrics')).text;
+    // One ONNX thread's session, measured as it loaded.
+    expect(metrics).toMatch(/^gateway_worker_memory_bytes\{model="census-income-onnx"\} [1-9]\d{6,}$/m);
     for (const model of ['census-income', 'digits']) {
       expect(metrics).toMatch(new RegExp(`^gateway_workers_ready\\{model="${model}"\\} 1$`, 'm'));
       expect(metrics).toMatch(new RegExp(`^gateway_rows_total\\{model="${model}",source="http"\\} [1-9]`, 'm'));

@@ -1,4 +1,5 @@
 import { startGateway, type GatewayProcessOptions } from '../gateway-process.js';
+import { CENSUS_ONNX_DIR } from '../raw-onnx-time.js';
 import { GATEWAY_V2_PATH, gatewayV2Body } from '../v2-body.js';
 import type { RunningSystem } from './system.js';
 
@@ -21,4 +22,10 @@ export async function startGatewaySystem(options: GatewayProcessOptions = {}): P
 export async function startGatewayV2System(options: GatewayProcessOptions = {}): Promise<RunningSystem> {
   const gateway = await startGatewaySystem(options);
   return { ...gateway, name: 'gateway-v2', path: GATEWAY_V2_PATH, body: gatewayV2Body };
+}
+
+/** The same gateway serving the census pipeline's ONNX export (models/census-income-onnx) on worker threads: same rows, same /predict. */
+export async function startGatewayOnnxSystem(options: GatewayProcessOptions = {}): Promise<RunningSystem> {
+  const gateway = await startGatewaySystem({ ...options, modelDir: CENSUS_ONNX_DIR });
+  return { ...gateway, name: 'gateway-onnx' };
 }

@@ -1,6 +1,6 @@
 import type { GatewayProcessOptions } from '../gateway-process.js';
 import { startCeiling } from './ceiling.js';
-import { startGatewaySystem, startGatewayV2System } from './gateway.js';
+import { startGatewayOnnxSystem, startGatewaySystem, startGatewayV2System } from './gateway.js';
 import { setupMlserver, startMlserver, type MlserverTuning } from './mlserver.js';
 import { setupNaive, startNaive } from './naive.js';
 import type { RunningSystem, SystemName } from './system.js';
@@ -16,6 +16,8 @@ export function startSystem(name: SystemName, options: SystemOptions = {}): Prom
       return startGatewaySystem(options.gateway);
     case 'gateway-v2':
       return startGatewayV2System(options.gateway);
+    case 'gateway-onnx':
+      return startGatewayOnnxSystem(options.gateway);
     case 'mlserver':
       return startMlserver(options.mlserver);
     case 'naive':

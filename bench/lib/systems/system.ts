@@ -1,6 +1,6 @@
 import type { Row } from '../../../src/model/row-schema.js';
 
-export const SYSTEM_NAMES = ['gateway', 'gateway-v2', 'mlserver', 'naive', 'ceiling'] as const;
+export const SYSTEM_NAMES = ['gateway', 'gateway-v2', 'gateway-onnx', 'mlserver', 'naive', 'ceiling'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 /** One of the systems under test, started and ready for traffic. */

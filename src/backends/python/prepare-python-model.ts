@@ -92,8 +92,8 @@ async function hashFile(file: string): Promise<string> {
   }
 }
 
-/** Runs a command, its output streamed to the log line by line so progress is visible. */
-function run(command: string, args: readonly string[], cwd: string, logger: Logger, what: string): Promise<void> {
+/** Runs a command, its output streamed to the log line by line so progress is visible; rejects with a {@link PrepareError} saying `what` failed. */
+export function run(command: string, args: readonly string[], cwd: string, logger: Logger, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];

@@ -23,12 +23,26 @@ export interface PythonBackendOptions {
 export class PythonBackend implements ModelBackend {
   readonly runtime = 'python';
   readonly #options: PythonBackendOptions;
+  /** Preparations under way, by model directory: an ONNX model trained with this one's environment prepares it too, maybe at the same time. */
+  readonly #preparing = new Map<string, Promise<void>>();
 
   constructor(options: PythonBackendOptions) {
     this.#options = options;
   }
 
   async prepare(spec: ModelSpec, logger: Logger): Promise<void> {
+    // One at a time per directory: the second finds the first's work done.
+    const previous = this.#preparing.get(spec.dir);
+    const next = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.#prepare(spec, logger));
+    this.#preparing.set(spec.dir, next);
+    try {
+      await next;
+    } finally {
+      if (this.#preparing.get(spec.dir) === next) this.#preparing.delete(spec.dir);
+    }
+  }
+
+  async #prepare(spec: ModelSpec, logger: Logger): Promise<void> {
     await preparePythonModel({
       spec,
       python: this.#options.python,
@@ -54,6 +68,11 @@ export class PythonBackend implements ModelBackend {
       onWorkerReady: events.onWorkerReady,
       onWorkerRestart: events.onWorkerRestart,
     });
+  }
+
+  /** The Python that runs this model (and scripts in its environment). */
+  pythonOf(spec: ModelSpec): string {
+    return this.#pythonOf(spec);
   }
 
   #pythonOf(spec: ModelSpec): string {

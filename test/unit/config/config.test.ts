@@ -21,7 +21,7 @@ describe('config', () => {
     expect(config.host).toBe('127.0.0.1');
     // npm start serves the repository models/, the default model first in sorted order.
     expect(config.repository.root).toBe(DEFAULT_MODEL_REPOSITORY);
-    expect(config.models.map((m) => m.spec.manifest.name)).toEqual(['census-income', 'digits']);
+    expect(config.models.map((m) => m.spec.manifest.name)).toEqual(['census-income', 'census-income-onnx', 'digits']);
     expect(config.defaultModel).toBe('census-income');
     const census = config.models[0]!;
     expect(census.workers).toBe(DEFAULT_WORKERS);
@@ -84,7 +84,7 @@ describe('config', () => {
     expect(one.models.map((m) => m.spec.manifest.name)).toEqual(['census-income']);
     expect(one.defaultModel).toBe('census-income');
     const all = await configFrom([], { GATEWAY_MODEL_REPOSITORY: path.join(ROOT, 'models') });
-    expect(all.models).toHaveLength(2);
+    expect(all.models).toHaveLength(3);
     const error = await configError(['--model', CENSUS_MODEL_DIR, '--model-repository', 'models']);
     expect(error.issues[0]!.field).toMatch(/^modelRepository/);
   });

@@ -56,8 +56,16 @@ describe('loadModelSpec', () => {
 
   it('defaults the runtime to python and refuses one it does not know', async () => {
     expect((await loadModelSpec(modelDir(valid))).manifest.runtime).toBe('python');
-    const error = await manifestError({ ...valid, runtime: 'onnx' });
-    expect(error.message).toMatch(/runtime: must be one of "python"/);
+    const error = await manifestError({ ...valid, runtime: 'tensorflow' });
+    expect(error.message).toMatch(/runtime: must be one of "python", "onnx"/);
+  });
+
+  it('asks each runtime for its own fields', async () => {
+    const { handler: _handler, ...noHandler } = valid as Record<string, unknown>;
+    expect((await manifestError(noHandler)).message).toMatch(/handler: is required for runtime "python"/);
+    const onnx = await manifestError({ ...noHandler, runtime: 'onnx' });
+    expect(onnx.message).toMatch(/artifact: is required for runtime "onnx"/);
+    expect((await manifestError({ ...noHandler, runtime: 'onnx', artifact: 'missing.onnx', input: undefined })).message).toMatch(/declares no input, and its graph .*missing.onnx cannot be read/);
   });
 
   it('accepts an array-of-scalars field with item constraints and a length', async () => {

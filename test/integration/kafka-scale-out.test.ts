@@ -85,6 +85,22 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     expect(line.msg).toBe('record answered');
   });
 
+  it('speaks the Open Inference Protocol too: a V2 infer request through the front end gets the worker instances\' predictions', async () => {
+    const few = rows.slice(0, 5);
+    const body = {
+      inputs: Object.keys(few[0]!).map((name) => {
+        const data = few.map((row) => row[name]);
+        return typeof data[0] === 'string' ? { name, datatype: 'BYTES', shape: [few.length], data } : { name, datatype: 'INT64', shape: [few.length], data };
+      }),
+    };
+    const response = await front.http.request({ method: 'POST', path: '/v2/models/census-income/infer', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.statusCode).toBe(200);
+    const { outputs } = (await response.body.json()) as { outputs: { name: string; data: unknown[] }[] };
+    const column = (name: string): unknown[] | undefined => outputs.find((o) => o.name === name)?.data;
+    expect(column('income')).toEqual(reference.slice(0, 5).map((r) => r.income));
+    expect(column('probability')).toEqual(reference.slice(0, 5).map((r) => r.probability));
+  });
+
   it('answers 504 at a deadline shorter than the hop; the worker instance skips the record instead of predicting it', async () => {
     // The front end first: a late reply it has counted was counted by its worker instance before it was sent.
     const counts = async (): Promise<{ expired: number; predicted: number; late: number }> => {

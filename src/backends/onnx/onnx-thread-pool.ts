@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { WorkerStartError } from '../../errors.js';
 import type { BatchWorker } from '../../engine/batcher.js';
 import type { BackendPool } from '../model-backend.js';
-import { leastInFlight } from '../python/least-in-flight.js';
-import { restartBackoffMs } from '../python/restart-backoff.js';
+import { leastInFlight } from '../least-in-flight.js';
+import { restartBackoffMs } from '../restart-backoff.js';
 import { OnnxThread } from './onnx-thread.js';
 import type { SessionThreadData } from './session-thread.js';
 

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { WorkerStartError } from '../../errors.js';
 import type { BatchWorker } from '../../engine/batcher.js';
 import type { BackendPool } from '../model-backend.js';
-import { leastInFlight } from './least-in-flight.js';
+import { leastInFlight } from '../least-in-flight.js';
 import { PythonWorker, type PythonWorkerOptions } from './python-worker.js';
-import { restartBackoffMs } from './restart-backoff.js';
+import { restartBackoffMs } from '../restart-backoff.js';
 
 export interface WorkerPoolOptions {
   readonly size: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { leastInFlight } from '../../../../src/backends/python/least-in-flight.js';
-import { restartBackoffMs } from '../../../../src/backends/python/restart-backoff.js';
+import { leastInFlight } from '../../../src/backends/least-in-flight.js';
+import { restartBackoffMs } from '../../../src/backends/restart-backoff.js';
 
 const w = (slot: number, inFlight: number, state = 'ready') => ({ slot, inFlight, state });
 

@@ -169,7 +169,10 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     // the offered rate holds even when the timer cannot fire every ms.
     const timer = setInterval(() => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor(((Math.min(now, endAt) - startAt) / 1000) * options.ratePerSec));
+      // At the end, everything is due: (endAt - startAt) can come out a hair
+      // under warm-up + duration in floating point, and one request short of
+      // `total` the loop would never end.
+      const due = now >= endAt ? total : Math.min(total, Math.floor(((now - startAt) / 1000) * options.ratePerSec));
       for (; next < due; next++) send(next, startAt + (next / options.ratePerSec) * 1000, now, startAt);
       const measuredMs = now - startAt - warmupMs;
       while (options.onWindow && measuredMs >= (closedWindows + 1) * windowMs && (closedWindows + 1) * windowMs <= durationMs) {

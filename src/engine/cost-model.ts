@@ -17,9 +17,9 @@ export interface CostFit {
   readonly sameSizeRows?: number;
   /**
    * The recent batches gave no credible slope (all one size, a slope tilted
-   * below zero, or one within their noise of zero), so the line uses the
-   * slope last learned from batches that did, through their cost: the
-   * one-row cost is an estimate, not unknown.
+   * below zero, or one within their noise of zero), so the line is the last
+   * one learned from batches that did, scaled to their cost: the one-row
+   * cost is an estimate, not unknown.
    */
   readonly slopeRemembered?: boolean;
 }
@@ -43,8 +43,9 @@ export interface CostModelOptions {
  * stale cost for tens of seconds, so the past also halves every half second.
  *
  * When every recent batch had the same size the slope cannot be measured.
- * The line then keeps the slope last learned from batches of varied sizes and
- * passes through the recent batches' cost: under overload every batch is
+ * The line then keeps the shape last learned from batches of varied sizes and
+ * is scaled to the recent batches' cost (a busier machine slows both parts
+ * alike): under overload every batch is
  * full, and a line that forgot its slope would take the whole cost of a full
  * batch as the cost of one row, call the objective infeasible and keep
  * batches full, never seeing the smaller batches that would correct it.
@@ -69,8 +70,8 @@ export class CostModel {
   #w2 = 0;
   #samples = 0;
   #fit: CostFit | undefined;
-  /** The slope of the last line fitted through batches of varied sizes. */
-  #lastSlope: number | undefined;
+  /** The last line whose slope the batches showed credibly. */
+  #lastCredible: { readonly fixedMs: number; readonly perRowMs: number } | undefined;
 
   constructor(options: CostModelOptions = {}) {
     this.#decay = options.decay ?? 0.98;
@@ -134,11 +135,14 @@ export class CostModel {
     // their size.
     if (slope === undefined || !(slope > CREDIBLE_SLOPE_T * this.#slopeError(varX, meanY, covXY))) {
       const size = sameSizeRows === undefined ? {} : { sameSizeRows };
-      if (this.#lastSlope === undefined) return { fixedMs: meanY, perRowMs: 0, samples, ...size };
-      // The remembered slope, through the cost measured now.
-      const fixedMs = Math.max(0, meanY - this.#lastSlope * meanX);
-      const perRowMs = fixedMs > 0 ? this.#lastSlope : meanY / meanX;
-      return { fixedMs, perRowMs, samples, ...size, slopeRemembered: true };
+      const last = this.#lastCredible;
+      if (last === undefined) return { fixedMs: meanY, perRowMs: 0, samples, ...size };
+      // The remembered line, scaled to the cost measured now: a machine
+      // that got busier slows the fixed and the per-row part alike, so the
+      // whole slowdown is not put on the fixed cost (which would make the
+      // objective look infeasible under overload, when batches are big).
+      const scale = meanY / (last.fixedMs + last.perRowMs * meanX);
+      return { fixedMs: last.fixedMs * scale, perRowMs: last.perRowMs * scale, samples, ...size, slopeRemembered: true };
     }
     let perRowMs = slope;
     let fixedMs = meanY - perRowMs * meanX;
@@ -147,7 +151,7 @@ export class CostModel {
       fixedMs = 0;
       perRowMs = this.#sxy / this.#sxx;
     }
-    this.#lastSlope = perRowMs;
+    this.#lastCredible = { fixedMs, perRowMs };
     return { fixedMs, perRowMs, samples };
   }
 

@@ -41,7 +41,7 @@ describe('CostModel', () => {
     expect(cost.fit!.perRowMs).toBeGreaterThan(0.05);
   });
 
-  it('keeps the slope it learned when batches become all one size (full batches under overload), through their cost', () => {
+  it('keeps the line it learned when batches become all one size (full batches under overload), scaled to their cost', () => {
     const cost = new CostModel();
     let now = 0;
     for (const rows of [1, 64, 128, 256, 512]) cost.observe(rows, 10 + 0.05 * rows, (now += 10));
@@ -49,19 +49,20 @@ describe('CostModel', () => {
     now += 60_000;
     for (let i = 0; i < 10; i++) cost.observe(1024, 82, (now += 82));
     expect(cost.fit).toMatchObject({ sameSizeRows: 1024, slopeRemembered: true });
-    expect(cost.fit!.perRowMs).toBeCloseTo(0.05, 6);
+    // The learned line, scaled by the slowdown at this size (82 / 61.2):
+    // not 82 ms for one row, nor the whole slowdown put on the fixed cost.
     expect(cost.predict(1024)).toBeCloseTo(82, 3);
-    // Not 82: one row is what the line says, not the cost of a full batch.
-    expect(cost.predict(1)).toBeCloseTo(30.85, 1);
+    expect(cost.fit!.fixedMs / cost.fit!.perRowMs).toBeCloseTo(200, 6);
+    expect(cost.predict(1)).toBeCloseTo(13.5, 1);
   });
 
-  it('uses the remembered slope when the recent batches tilt it below zero (slow small batches, then fast big ones)', () => {
+  it('uses the remembered line when the recent batches tilt it below zero (slow small batches, then fast big ones)', () => {
     const cost = new CostModel();
     for (const rows of [1, 64, 128, 256, 512]) cost.observe(rows, 10 + 0.05 * rows);
     for (const rows of [8, 16, 32]) cost.observe(rows, 150);
     for (const rows of [700, 900, 1024]) cost.observe(rows, 40);
     expect(cost.fit).toMatchObject({ slopeRemembered: true });
-    expect(cost.fit!.perRowMs).toBeCloseTo(0.05, 6);
+    expect(cost.fit!.fixedMs / cost.fit!.perRowMs).toBeCloseTo(200, 6);
     expect(cost.fit!.fixedMs).toBeGreaterThan(0);
   });
 
@@ -73,7 +74,7 @@ describe('CostModel', () => {
     const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     for (let i = 0; i < 200; i++) cost.observe(1 + Math.floor(random() * 20), 10 + 80 * random());
     expect(cost.fit).toMatchObject({ slopeRemembered: true });
-    expect(cost.fit!.perRowMs).toBeCloseTo(0.04, 6);
+    expect(cost.fit!.fixedMs / cost.fit!.perRowMs).toBeCloseTo(250, 6);
     // About the batches' mean time for any of their sizes, not 13 ms a row.
     expect(cost.predict(20)!).toBeLessThan(70);
   });

@@ -30,7 +30,7 @@ export interface Gateway {
 }
 
 function backendOptions(config: GatewayConfig): BackendOptions {
-  return { pythonDir: PYTHON_DIR, python: config.python, workerPython: config.workerPython, workerStartTimeoutMs: config.workerStartTimeoutMs };
+  return { pythonDir: PYTHON_DIR, python: config.python, workerPython: config.workerPython, workerStartTimeoutMs: config.workerStartTimeoutMs, workerNice: config.workerNice };
 }
 
 /** Prepares every configured model (virtualenv, missing artifact) without starting it: `--prepare-only`. */

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -97,6 +98,31 @@ describe('Python workers (toy model)', () => {
     expect(response.status).toBe(500);
     expect(errorOf(response.body)).toMatchObject({ code: 'GW_ERR_POISON_ROW', attempts: 3, lastCode: 'GW_ERR_WORKER_EXITED' });
     await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 3 })).status).toBe(200), { timeout: 20_000, interval: 50 });
+  });
+});
+
+describe('--worker-nice', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ model: TOY_MODEL_DIR, workers: 1, workerNice: 7 });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('runs workers, and their replacements, at that much lower CPU priority than the gateway', async () => {
+    const expected = Math.min(19, os.getPriority() + 7);
+    const first = ((await post(gw.http, '/predict', { x: 1 })).body as { pid: number }).pid;
+    expect(os.getPriority(first)).toBe(expected);
+    process.kill(first, 'SIGKILL');
+    await vi.waitFor(
+      async () => {
+        const pid = ((await post(gw.http, '/predict', { x: 1 })).body as { pid: number }).pid;
+        expect(pid).not.toBe(first);
+        expect(os.getPriority(pid)).toBe(expected);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
   });
 });
 

@@ -17,6 +17,8 @@ export interface PythonBackendOptions {
   /** More requirement files for every virtualenv (the test tools). */
   readonly extraRequirements?: readonly string[];
   readonly workerStartTimeoutMs: number;
+  /** Workers run at this much lower CPU priority (nice); 0 leaves them at the gateway's. */
+  readonly workerNice?: number;
 }
 
 /** Models run by `predict(rows)` in a pool of Python processes, each model in its own virtualenv. */
@@ -63,7 +65,7 @@ export class PythonBackend implements ModelBackend {
   createPool(spec: ModelSpec, size: number, events: PoolEvents, logger: Logger): BackendPool {
     return new WorkerPool({
       size,
-      worker: { python: this.#pythonOf(spec), modelDir: spec.dir, pythonPath: this.#options.pythonDir, startTimeoutMs: this.#options.workerStartTimeoutMs, version: spec.manifest.version },
+      worker: { python: this.#pythonOf(spec), modelDir: spec.dir, pythonPath: this.#options.pythonDir, startTimeoutMs: this.#options.workerStartTimeoutMs, version: spec.manifest.version, nice: this.#options.workerNice ?? 0 },
       logger,
       onWorkerReady: events.onWorkerReady,
       onWorkerRestart: events.onWorkerRestart,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -20,6 +21,8 @@ export interface PythonWorkerOptions {
   readonly startTimeoutMs: number;
   /** The model version it serves (from model.json), reported with each prediction. */
   readonly version: string;
+  /** Added to the gateway's nice value for this process (0: the same priority). */
+  readonly nice?: number;
   readonly logger: Logger;
 }
 
@@ -77,6 +80,15 @@ export class PythonWorker {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...SINGLE_THREADED_MATH, ...process.env, PYTHONPATH: joinPythonPath(options.pythonPath, process.env.PYTHONPATH) },
     });
+    // Lower priority for the model, so that on a saturated machine the
+    // gateway's event loop still gets the CPU to answer and to refuse.
+    if ((options.nice ?? 0) > 0 && this.#child.pid !== undefined) {
+      try {
+        os.setPriority(this.#child.pid, Math.min(19, os.getPriority() + options.nice!));
+      } catch (error) {
+        this.#logger.warn({ err: error, nice: options.nice }, 'could not lower the worker\'s CPU priority');
+      }
+    }
     this.#requests = this.#child.stdio[3] as Writable;
     const responses = this.#child.stdio[4] as Readable;
 

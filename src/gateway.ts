@@ -1,13 +1,10 @@
 import type { Logger } from 'pino';
 import { createBackends, type BackendOptions } from './backends/backends.js';
 import { modelConfig, PYTHON_DIR, type GatewayConfig, type ModelConfig } from './config/config.js';
-import { HttpFrontDoor } from './http/http-front-door.js';
 import { checkPortFree } from './http/port-in-use.js';
-import { buildServer } from './http/server.js';
 import { kafkaFrontDoorFromConfig } from './kafka/kafka-front-door-from-config.js';
 import type { FrontDoor } from './lifecycle/front-door.js';
-import { readiness } from './lifecycle/readiness.js';
-import { shutdown } from './lifecycle/shutdown.js';
+import { openFrontDoors, type OpenFrontDoors } from './lifecycle/open-front-doors.js';
 import { MetricFamilies } from './metrics/metric-families.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import { ServedModel } from './registry/served-model.js';
@@ -18,7 +15,7 @@ export interface Gateway {
   readonly registry: ModelRegistry;
   readonly metrics: MetricFamilies;
   /** The HTTP front door (listening), unless `--no-http`. */
-  readonly http: HttpFrontDoor | undefined;
+  readonly http: OpenFrontDoors['http'];
   /** Where HTTP listens, unless `--no-http`. */
   readonly url: string | undefined;
   readonly frontDoors: readonly FrontDoor[];
@@ -69,51 +66,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   if (config.http) await checkPortFree(config.host, config.port);
   await registry.startAll(config.models);
 
-  let draining = false;
-  const frontDoors: FrontDoor[] = [];
-  const http = config.http
-    ? new HttpFrontDoor(
-        await buildServer({
-          config,
-          models: registry,
-          documented: config.models.map(({ spec }) => spec.manifest),
-          metrics: metrics.registry,
-          readiness: () => readiness({ registry, frontDoors: () => frontDoors, draining: () => draining }),
-          draining: () => draining,
-          logger: logger.child({ component: 'http' }),
-        }),
-        { host: config.host, port: config.port },
-      )
-    : undefined;
-  if (http) frontDoors.push(http);
   const kafka = kafkaFrontDoorFromConfig(config, registry, metrics.registry, logger);
-  if (kafka) frontDoors.push(kafka);
-
-  try {
-    for (const door of frontDoors) await door.start();
-  } catch (error) {
-    for (const door of frontDoors) await door.close().catch(() => undefined);
-    await registry.stop();
-    throw error;
-  }
+  const doors = await openFrontDoors({ config, registry, metrics, logger, http: config.http, after: kafka ? [kafka] : [] });
   return {
     config,
     registry,
     metrics,
-    http,
-    url: http?.url,
-    frontDoors,
-    close: (graceMs = config.shutdownGraceMs) =>
-      shutdown(
-        {
-          frontDoors,
-          models: registry,
-          onDraining: () => {
-            draining = true;
-          },
-          logger,
-        },
-        graceMs,
-      ),
+    http: doors.http,
+    url: doors.http?.url,
+    frontDoors: doors.frontDoors,
+    close: (graceMs = config.shutdownGraceMs) => doors.close(graceMs),
   };
 }

@@ -1,11 +1,8 @@
 import type { Logger } from 'pino';
 import { modelConfig, type GatewayConfig } from '../config/config.js';
-import { HttpFrontDoor } from '../http/http-front-door.js';
+import type { HttpFrontDoor } from '../http/http-front-door.js';
 import { checkPortFree } from '../http/port-in-use.js';
-import { buildServer } from '../http/server.js';
-import type { FrontDoor } from '../lifecycle/front-door.js';
-import { readiness } from '../lifecycle/readiness.js';
-import { shutdown } from '../lifecycle/shutdown.js';
+import { openFrontDoors } from '../lifecycle/open-front-doors.js';
 import { MetricFamilies } from '../metrics/metric-families.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import { ForwardMetrics } from './forward-metrics.js';
@@ -55,45 +52,13 @@ export async function startForwardingGateway(config: GatewayConfig, logger: Logg
   await checkPortFree(config.host, config.port);
   await registry.startAll(config.models);
 
-  let draining = false;
-  const frontDoors: FrontDoor[] = [forwarder];
-  const http = new HttpFrontDoor(
-    await buildServer({
-      config,
-      models: registry,
-      documented: config.models.map(({ spec }) => spec.manifest),
-      metrics: metrics.registry,
-      readiness: () => readiness({ registry, frontDoors: () => frontDoors, draining: () => draining }),
-      draining: () => draining,
-      logger: logger.child({ component: 'http' }),
-    }),
-    { host: config.host, port: config.port },
-  );
-  frontDoors.push(http);
-  try {
-    for (const door of frontDoors) await door.start();
-  } catch (error) {
-    for (const door of frontDoors) await door.close().catch(() => undefined);
-    await registry.stop();
-    throw error;
-  }
+  const doors = await openFrontDoors({ config, registry, metrics, logger, before: [forwarder], http: true });
   return {
     config,
     registry,
     forwarder,
-    http,
-    url: http.url,
-    close: (graceMs = config.shutdownGraceMs) =>
-      shutdown(
-        {
-          frontDoors,
-          models: registry,
-          onDraining: () => {
-            draining = true;
-          },
-          logger,
-        },
-        graceMs,
-      ),
+    http: doors.http!,
+    url: doors.http!.url,
+    close: (graceMs = config.shutdownGraceMs) => doors.close(graceMs),
   };
 }

@@ -9,9 +9,7 @@ when it agrees with scikit-learn on every adult.test row.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from artifact_file import save_atomically
 from features import CATEGORICAL, FEATURES, read_split
 
 MODEL_DIR = Path(__file__).resolve().parent
@@ -105,22 +104,6 @@ def agreement(pipeline: Pipeline, model: bytes, frame: pd.DataFrame) -> tuple[fl
     return max_difference, flips
 
 
-def save_atomically(data: bytes, path: Path) -> None:
-    # The gateway may be watching the artifact: it must see the old file or the new one, never half of one.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            os.fchmod(file.fileno(), 0o644)
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def export(pipeline: Pipeline, test: pd.DataFrame) -> bool:
     """Converts, checks every test row against scikit-learn and writes model.onnx; False (nothing written) on disagreement."""
     print("exporting to ONNX (skl2onnx)...", flush=True)
@@ -136,7 +119,7 @@ def export(pipeline: Pipeline, test: pd.DataFrame) -> bool:
     if max_difference > MAX_PROBABILITY_DIFFERENCE or flips > 0:
         print("the ONNX model disagrees with scikit-learn; model.onnx not written", file=sys.stderr)
         return False
-    save_atomically(model, ONNX)
+    save_atomically(lambda file: file.write(model), ONNX)
     print(f"wrote {ONNX.relative_to(MODEL_DIR)} ({ONNX.stat().st_size / 1e6:.0f} MB)", flush=True)
     return True
 

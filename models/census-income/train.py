@@ -8,9 +8,7 @@ Run from any directory: `python models/census-income/train.py`.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from artifact_file import save_atomically
 from export_onnx import export
 from features import CATEGORICAL, NUMERIC, read_split
 
@@ -42,24 +41,6 @@ def build_pipeline() -> Pipeline:
     return Pipeline([("encode", encode), ("forest", forest)])
 
 
-def save_atomically(obj: object, path: Path) -> None:
-    # A worker starting mid-training must find either the old artifact or the
-    # new one, never a half-written file.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            # mkstemp creates the file 0600; the gateway may run as another user.
-            os.fchmod(file.fileno(), 0o644)
-            joblib.dump(obj, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def main() -> int:
     print("reading data...", flush=True)
     x_train, y_train = read_split(DATA_DIR / "adult.data")
@@ -76,7 +57,7 @@ def main() -> int:
         print(f"accuracy below {MIN_ACCURACY}; artifact not written", file=sys.stderr)
         return 1
 
-    save_atomically(pipeline, ARTIFACT)
+    save_atomically(lambda file: joblib.dump(pipeline, file), ARTIFACT)
     print(f"wrote {ARTIFACT.relative_to(MODEL_DIR)} ({ARTIFACT.stat().st_size / 1e6:.0f} MB)", flush=True)
     # A disagreeing ONNX model is not written, and fails only the ONNX model's preparation: this one serves.
     export(pipeline, x_test)

@@ -99,6 +99,14 @@ async function main(): Promise<void> {
     extra,
   };
 
+  // The batch caps, request size and time of both batching sweeps (Python and ONNX runtimes).
+  const batchingSweep = () => ({
+    maxBatchRows: settings.intList('batch-rows', 'BENCH_BATCH_ROWS', [1, 8, 64, 256, 1024]),
+    rowsPerRequest: settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32),
+    connections,
+    durationS: settings.int('batching-duration', 'BENCH_BATCHING_DURATION', Math.min(durationS, 15)),
+    warmupS,
+  });
   for (const scenario of scenarios) {
     process.stderr.write(`\n== ${scenario} ==\n`);
     switch (scenario) {
@@ -138,33 +146,12 @@ async function main(): Promise<void> {
         break;
       }
       case 'batching':
-        result.batching = await runBatching(
-          {
-            maxBatchRows: settings.intList('batch-rows', 'BENCH_BATCH_ROWS', [1, 8, 64, 256, 1024]),
-            rowsPerRequest: settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32),
-            connections,
-            durationS: settings.int('batching-duration', 'BENCH_BATCHING_DURATION', Math.min(durationS, 15)),
-            warmupS,
-            rawRepeats: 30,
-          },
-          rows,
-          options,
-        );
+        result.batching = await runBatching({ ...batchingSweep(), rawRepeats: 30 }, rows, options);
         break;
       case 'batching-onnx':
         // ONNX Runtime's cost is nearly all per row (scikit-learn's mostly per call): a different curve, and the cost model must find its cap alone.
         result.batchingOnnx = await runBatching(
-          {
-            system: 'gateway-onnx',
-            rawModel: (sizes) => rawOnnxTime(sizes, 200, rows),
-            auto: true,
-            maxBatchRows: settings.intList('batch-rows', 'BENCH_BATCH_ROWS', [1, 8, 64, 256, 1024]),
-            rowsPerRequest: settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32),
-            connections,
-            durationS: settings.int('batching-duration', 'BENCH_BATCHING_DURATION', Math.min(durationS, 15)),
-            warmupS,
-            rawRepeats: 200,
-          },
+          { ...batchingSweep(), system: 'gateway-onnx', rawModel: (sizes) => rawOnnxTime(sizes, 200, rows), auto: true, rawRepeats: 200 },
           rows,
           options,
         );

@@ -42,3 +42,47 @@ export async function objectiveFeasible(base: string): Promise<boolean | null> {
     return null;
   }
 }
+
+/** Cumulative bucket counts (le in seconds → count) of the gateway's latency histograms, summed over models. */
+export interface LatencyHistograms {
+  /** `gateway_request_duration_seconds`, answered requests (code "ok"): arrival at the route to the answer. */
+  readonly request: ReadonlyMap<number, number>;
+  /** `gateway_queue_wait_seconds`: admission to the start of the row's batch. */
+  readonly queueWait: ReadonlyMap<number, number>;
+  /** `gateway_batch_duration_seconds`, batches that succeeded. */
+  readonly batch: ReadonlyMap<number, number>;
+}
+
+const HISTOGRAMS = { request: 'gateway_request_duration_seconds', queueWait: 'gateway_queue_wait_seconds', batch: 'gateway_batch_duration_seconds' } as const;
+
+/** Reads the gateway's own latency histograms; null when /metrics is absent or has none of them. */
+export async function latencyHistograms(base: string): Promise<LatencyHistograms | null> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const maps = { request: new Map<number, number>(), queueWait: new Map<number, number>(), batch: new Map<number, number>() };
+    for (const line of text.split('\n')) {
+      const match = /^(gateway_[a-z_]+)_bucket\{([^}]*)\} (\S+)$/.exec(line);
+      if (!match) continue;
+      const key = (Object.keys(HISTOGRAMS) as (keyof typeof HISTOGRAMS)[]).find((k) => HISTOGRAMS[k] === match[1]);
+      if (key === undefined) continue;
+      const labels = match[2]!;
+      if (key === 'request' && !labels.includes('code="ok"')) continue;
+      if (key === 'batch' && !labels.includes('outcome="ok"')) continue;
+      const le = /le="([^"]+)"/.exec(labels)?.[1];
+      if (le === undefined) continue;
+      const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+      maps[key].set(bound, (maps[key].get(bound) ?? 0) + Number(match[3]));
+    }
+    return maps.request.size + maps.queueWait.size + maps.batch.size === 0 ? null : maps;
+  } catch {
+    return null;
+  }
+}
+
+/** Observations between two readings, and the share of them above `seconds` (a bucket bound; null when it is not one). */
+export function shareAbove(before: ReadonlyMap<number, number> | undefined, after: ReadonlyMap<number, number>, seconds: number): { count: number; share: number | null } {
+  const at = (map: ReadonlyMap<number, number> | undefined, bound: number): number => map?.get(bound) ?? 0;
+  const count = at(after, Number.POSITIVE_INFINITY) - at(before, Number.POSITIVE_INFINITY);
+  if (!after.has(seconds) || count <= 0) return { count: Math.max(0, count), share: null };
+  return { count, share: 1 - (at(after, seconds) - at(before, seconds)) / count };
+}

@@ -21,6 +21,8 @@ export interface OpenLoopOptions {
   readonly windowS?: number;
   /** Called as each window closes (the soak prints progress with it). */
   readonly onWindow?: (window: OpenLoopWindow) => void;
+  /** Called once, when the warm-up ends and recording begins (to read the server's own counters then). */
+  readonly onMeasureStart?: () => void;
 }
 
 /** Counts over one window of scheduled send times. */
@@ -164,11 +166,16 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const endAt = startAt + warmupMs + durationMs;
   const total = Math.floor(((warmupMs + durationMs) / 1000) * options.ratePerSec);
   let next = 0;
+  let measuring = false;
   await new Promise<void>((resolve) => {
     // A 1 ms timer sends whatever is due, catching up after a late tick, so
     // the offered rate holds even when the timer cannot fire every ms.
     const timer = setInterval(() => {
       const now = performance.now();
+      if (!measuring && now - startAt >= warmupMs) {
+        measuring = true;
+        options.onMeasureStart?.();
+      }
       // At the end, everything is due: (endAt - startAt) can come out a hair
       // under warm-up + duration in floating point, and one request short of
       // `total` the loop would never end.

@@ -2,6 +2,7 @@ import { systemLabel } from './comparison-charts.js';
 import { markdownTable } from './markdown-section.js';
 import type { RunResult } from './run-result.js';
 import { checkTargets } from './targets.js';
+import { gatewaySideText, type GatewaySideLatency } from '../scenarios/overload.js';
 
 const f = (v: number, digits = 0): string => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const settingsOf = (s: Readonly<Record<string, unknown>>): string =>
@@ -103,7 +104,8 @@ function overload(run: RunResult): string | undefined {
     markdownTable(['system', 'sent req/s', 'goodput req/s', 'within objective req/s', 'of gateway peak', 'p50 accepted ms', 'p99 accepted ms', 'refused', 'refusal p50 / p99 ms', 'errors', 'other non-2xx', 'not sent', 'waited for a socket'], rows),
     '',
     `Client send lag (how late the schedule ran, gateway run): p99 ${f(first.sendLagMs.p99, 2)} ms; client CPU ${first.clientCpuPercent} % of a core.` +
-      feasibilityNote(run.overload.find((r) => r.system === 'gateway')?.objectiveFeasible),
+      feasibilityNote(run.overload.find((r) => r.system === 'gateway')?.objectiveFeasible) +
+      gatewaySideNote(run.overload.find((r) => r.system === 'gateway')?.gatewaySide, run.objectiveMs),
   ].join('\n');
 }
 
@@ -173,6 +175,12 @@ function extra(run: RunResult): string | undefined {
 /** The generated "side by side" section of bench/RESULTS.md. */
 export function resultsMarkdown(run: RunResult): string {
   return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), batching(run, true), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
+}
+
+function gatewaySideNote(side: GatewaySideLatency | null | undefined, objectiveMs: number): string {
+  if (side === undefined || side === null) return '';
+  const text = gatewaySideText(side, objectiveMs);
+  return ` The same seconds, ${text}. The client's figures also hold its own delays (it shares the cores with the gateway and its workers) and the wait for the gateway's event loop before the route sees a request; the queue wait is the part admission bounds.`;
 }
 
 function feasibilityNote(feasible: boolean | null | undefined): string {

@@ -15,8 +15,6 @@ export interface AdmissionInput {
   readonly objectiveFeasible: boolean | undefined;
   /** The longest this caller will wait for its answer. */
   readonly maxWaitMs: number;
-  /** Admission refused work recently (see {@link CapInput.overloaded}). */
-  readonly overloaded?: boolean;
 }
 
 /** Why a request is refused: its predicted answer time against what the caller will wait. */
@@ -49,10 +47,9 @@ export function admissionRefusal(input: AdmissionInput): Refusal | undefined {
   if (readyWorkers > inFlightBatches) return undefined;
   const workers = Math.max(1, readyWorkers);
   const backlog = queuedRows + rows;
-  const cap = batchCap({ fit, maxBatchRows: input.maxBatchRows, latencySloMs: input.latencySloMs, backlogRows: backlog, objectiveFeasible: input.objectiveFeasible, overloaded: input.overloaded });
+  const cap = batchCap({ fit, maxBatchRows: input.maxBatchRows, latencySloMs: input.latencySloMs, backlogRows: backlog, objectiveFeasible: input.objectiveFeasible });
   if (backlog <= cap * workers) return undefined;
-  // Nine batches in ten run within this (see CostSpread), not only the mean one.
-  const batchMs = (fit.fixedMs + fit.perRowMs * Math.min(cap, backlog)) * (fit.tailFactor ?? 1);
+  const batchMs = fit.fixedMs + fit.perRowMs * Math.min(cap, backlog);
   const rounds = Math.ceil(Math.ceil(backlog / cap) / workers);
   // Running batches are, on average, half done.
   const queueMs = batchMs / 2 + (rounds - 1) * batchMs;

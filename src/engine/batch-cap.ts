@@ -29,13 +29,6 @@ export const MAX_FIXED_SHARE = 0.25;
 export const DEEP_QUEUE_BATCHES = 1;
 const DEEP_QUEUE_SHARE_OF_MAX = 0.25;
 
-/**
- * Admission refused work this recently (ms): the load is more than the
- * workers can answer in time, whatever the depth of the queue, and the
- * objective's cap holds (see {@link CapInput.overloaded}).
- */
-export const OVERLOAD_HOLD_MS = 1000;
-
 export interface CapInput {
   readonly fit: CostFit | undefined;
   readonly maxBatchRows: number;
@@ -44,16 +37,6 @@ export interface CapInput {
   readonly backlogRows: number;
   /** See {@link ObjectiveFeasibility}; `false` lifts the objective's cap. */
   readonly objectiveFeasible: boolean | undefined;
-  /**
-   * Admission refused work within {@link OVERLOAD_HOLD_MS}: overload, where
-   * the floor does not apply. The queue's depth alone cannot say so, since
-   * admission keeps it within about one round of floor-sized batches: a
-   * model whose objective fits fewer rows than the deep-queue bound would
-   * otherwise stay in the floor's regime under any overload, with every
-   * batch longer than the budget and nearly every accepted row late.
-   * (A closed loop within one round is never refused, so it never gets here.)
-   */
-  readonly overloaded?: boolean;
 }
 
 /**
@@ -71,20 +54,15 @@ export interface CapInput {
  * Under an infeasible objective no cap can meet it, so batches are sized for
  * throughput alone (`maxBatchRows`); the engine reports the state.
  */
-export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible, overloaded = false }: CapInput): number {
+export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible }: CapInput): number {
   if (fit === undefined || latencySloMs === undefined || objectiveFeasible === false) return maxBatchRows;
-  const budgetMs = latencySloMs / 2;
-  const meanFits = rowsWithin(fit, budgetMs);
+  const fits = rowsWithin(fit, latencySloMs / 2);
   // Not even one row fits: no cap can meet the objective (see ObjectiveFeasibility).
-  if (meanFits === 0) return maxBatchRows;
-  // Sized so that nine batches in ten fit the budget, not one in two (see
-  // CostSpread); when not even one row's batch does, the mean's cap.
-  const fits = rowsWithin(fit, budgetMs / (fit.tailFactor ?? 1)) || meanFits;
-  if (fits >= maxBatchRows) return maxBatchRows;
+  if (fits === 0 || fits >= maxBatchRows) return maxBatchRows;
   // A deep queue (more than one objective-sized batch) is overload: there
   // the objective's cap holds, and admission refuses the excess, so that what
   // is accepted is answered in time.
-  if (overloaded || backlogRows > Math.max(DEEP_QUEUE_BATCHES * fits, DEEP_QUEUE_SHARE_OF_MAX * maxBatchRows)) return Math.min(maxBatchRows, Math.max(fits, halfFixedRows(fit)));
+  if (backlogRows > Math.max(DEEP_QUEUE_BATCHES * fits, DEEP_QUEUE_SHARE_OF_MAX * maxBatchRows)) return fits;
   return Math.min(maxBatchRows, Math.max(fits, amortisingRows(fit, Math.min(backlogRows, maxBatchRows))));
 }
 
@@ -106,18 +84,4 @@ export function amortisingRows(fit: CostFit, backlogRows: number): number {
   const ofBacklog = backlogRows <= 1 ? 1 : (e * backlogRows * a) / (a + (1 - e) * b * backlogRows);
   const amortised = ((1 - s) / s) * (a / b);
   return Math.max(1, Math.ceil(Math.max(ofBacklog, amortised) - 1e-9));
-}
-
-/**
- * The rows at which a batch's fixed cost is half of it: the least an
- * overloaded queue's batch may hold. Below it a batch spends more on its
- * fixed cost than on its rows, and an objective kept by such batches would
- * be kept by refusing most of the load (a model costing 45 ms + 0.4 ms a row
- * under a 100 ms objective fits 12 rows in half of it: 0.45 rows/ms on two
- * workers, against 2.5 at this floor's 113).
- */
-export function halfFixedRows(fit: CostFit): number {
-  if (fit.fixedMs <= 0) return 1;
-  if (fit.perRowMs <= 0) return Number.POSITIVE_INFINITY;
-  return Math.ceil(fit.fixedMs / fit.perRowMs - 1e-9);
 }

@@ -1,6 +1,6 @@
 import { BatchTimeoutError, DeadlineExceededError, GatewayError, InternalError, ModelError, PoisonRowError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
-import { batchCap, OVERLOAD_HOLD_MS } from './batch-cap.js';
+import { batchCap } from './batch-cap.js';
 import { checkResults, invalidResults, type ResultCheck } from './check-results.js';
 import type { CostModel } from './cost-model.js';
 import { ObjectiveFeasibility } from './objective-feasibility.js';
@@ -107,7 +107,6 @@ export class Batcher {
   #waitTimer: NodeJS.Timeout | undefined;
   #feasibility = new ObjectiveFeasibility();
   #lastBatchDoneAt = Number.NEGATIVE_INFINITY;
-  #lastRefusalAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BatcherOptions) {
     this.settings = options.settings;
@@ -130,17 +129,7 @@ export class Batcher {
   /** Most rows the next batch may hold, given what is queued now. */
   get batchCap(): number {
     const { maxBatchRows, latencySloMs } = this.settings;
-    return batchCap({ fit: this.#cost.fit, maxBatchRows, latencySloMs, backlogRows: this.#queuedRows, objectiveFeasible: this.#feasibility.current, overloaded: this.overloaded });
-  }
-
-  /** Admission refused work within the last {@link OVERLOAD_HOLD_MS}: the objective's cap holds, however short the queue. */
-  get overloaded(): boolean {
-    return this.#now() - this.#lastRefusalAt < OVERLOAD_HOLD_MS;
-  }
-
-  /** Admission refused work beyond what the workers can answer in time. */
-  noteRefusal(): void {
-    this.#lastRefusalAt = this.#now();
+    return batchCap({ fit: this.#cost.fit, maxBatchRows, latencySloMs, backlogRows: this.#queuedRows, objectiveFeasible: this.#feasibility.current });
   }
 
   /** Whether the latency objective can be met now (`undefined`: no objective, or still learning). */

@@ -1,5 +1,3 @@
-import { CostSpread } from './cost-spread.js';
-
 /** A fitted slope counts only when it is this many standard errors above zero. */
 const CREDIBLE_SLOPE_T = 2;
 
@@ -24,11 +22,6 @@ export interface CostFit {
    * cost is an estimate, not unknown.
    */
   readonly slopeRemembered?: boolean;
-  /**
-   * Nine batches in ten take at most this many times their predicted cost
-   * (see {@link CostSpread}); 1 on a quiet machine, and until measured.
-   */
-  readonly tailFactor?: number;
 }
 
 export interface CostModelOptions {
@@ -79,7 +72,6 @@ export class CostModel {
   #fit: CostFit | undefined;
   /** The last line whose slope the batches showed credibly. */
   #lastCredible: { readonly fixedMs: number; readonly perRowMs: number } | undefined;
-  #spread = new CostSpread();
 
   constructor(options: CostModelOptions = {}) {
     this.#decay = options.decay ?? 0.98;
@@ -90,8 +82,6 @@ export class CostModel {
   /** Records one batch of `rows` that took `ms`, finished at `now` (ms, `performance.now()` clock). */
   observe(rows: number, ms: number, now?: number): void {
     if (!(rows > 0) || !Number.isFinite(ms) || ms < 0) return;
-    const predicted = this.predict(rows);
-    if (predicted !== undefined) this.#spread.add(ms, predicted);
     let d = this.#decay;
     if (now !== undefined) {
       if (this.#lastAt !== undefined && now > this.#lastAt) d = Math.min(d, 0.5 ** ((now - this.#lastAt) / this.#halfLifeMs));
@@ -107,7 +97,7 @@ export class CostModel {
     this.#samples += 1;
     // Solved at once, not when next asked: the slope it remembers must be
     // the last one batches of varied sizes showed, however rarely it is asked.
-    this.#fit = this.#samples < this.#warmup ? undefined : { ...this.#solve(), tailFactor: this.#spread.factor };
+    this.#fit = this.#samples < this.#warmup ? undefined : this.#solve();
   }
 
   /** The current line, or `undefined` before the warm-up batches. */

@@ -67,8 +67,6 @@ export interface EngineState {
    * `false`, batches are sized for throughput and the objective only bounds queueing.
    */
   readonly objectiveFeasible: boolean | undefined;
-  /** Admission refused work within the last second: batches are held to the objective's cap, however short the queue. */
-  readonly overloaded: boolean;
   readonly queuedRows: number;
   readonly inFlightBatches: number;
 }
@@ -191,7 +189,6 @@ export class Engine {
       batchCap: this.#batcher.batchCap,
       cost: this.#cost.fit,
       objectiveFeasible: this.#batcher.objectiveFeasible,
-      overloaded: this.#batcher.overloaded,
       queuedRows: this.#batcher.queuedRows,
       inFlightBatches: this.#batcher.inFlightBatches,
     };
@@ -240,11 +237,8 @@ export class Engine {
       latencySloMs,
       objectiveFeasible: this.#batcher.objectiveFeasible,
       maxWaitMs: objectiveMs,
-      overloaded: this.#batcher.overloaded,
     });
-    if (refusal === undefined) return undefined;
-    this.#batcher.noteRefusal();
-    return new OverloadedError(refusal.predictedMs, refusal.objectiveMs);
+    return refusal && new OverloadedError(refusal.predictedMs, refusal.objectiveMs);
   }
 
   #reportFeasibility(feasible: boolean): void {

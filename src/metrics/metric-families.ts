@@ -107,8 +107,6 @@ export class MetricFamilies {
     gauge('gateway_latency_objective_feasible', 'Whether the learned cost lets a one-row batch fit in half the latency objective (0: batching for throughput, the objective only bounds queueing)', (b) =>
       b.objectiveFeasible === undefined ? undefined : Number(b.objectiveFeasible),
     );
-    gauge('gateway_overloaded', 'Whether admission refused work within the last second (1: batches held to the objective\'s cap, however short the queue)', (b) => (b.latencySloMs === undefined ? undefined : Number(b.overloaded)));
-    gauge('gateway_batch_cost_tail_factor', 'Nine batches in ten take at most this many times their predicted cost; the batch cap and admission divide the objective by it', (b) => b.tailFactor);
     gauge('gateway_batch_cost_fixed_seconds', 'Learned fixed cost of one batch (cost = fixed + per_row x rows)', (b) => (b.fixedMs === undefined ? undefined : b.fixedMs / 1000));
     gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));
   }

@@ -20,8 +20,6 @@ export interface BatchingProbe {
   readonly fixedMs: number | undefined;
   readonly perRowMs: number | undefined;
   readonly objectiveFeasible: boolean | undefined;
-  readonly overloaded: boolean;
-  readonly tailFactor: number | undefined;
 }
 
 /** The series a model writes to: the gateway's shared families, labelled with the model's name. */

@@ -64,8 +64,8 @@ export class ServedModel implements PredictingModel {
       readyWorkers: () => live?.pool.readyCount ?? 0,
       workerMemoryBytes: () => live?.pool.workerMemoryBytes,
       batching: () => {
-        const { batchCap, settings, cost, objectiveFeasible, overloaded } = engine.state;
-        return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, objectiveFeasible, overloaded, tailFactor: cost?.tailFactor };
+        const { batchCap, settings, cost, objectiveFeasible } = engine.state;
+        return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, objectiveFeasible };
       },
     });
     const engine: Engine = new Engine({

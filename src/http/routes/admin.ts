@@ -37,15 +37,11 @@ const stateSchema = z.object({
   batchTimeoutFloorMs: z.number(),
   maxQueueRows: z.int(),
   batchCap: z.number().describe('Most rows the next batch may hold now: maxBatchRows, lowered to fit the latency objective but never below the size that amortises the fixed batch cost'),
-  cost: z
-    .object({ fixedMs: z.number(), perRowMs: z.number(), samples: z.int(), tailFactor: z.number().describe('Nine batches in ten take at most this many times their predicted cost; the cap and admission divide the objective by it') })
-    .nullable()
-    .describe('The learned batch cost: fixedMs + perRowMs × rows'),
+  cost: z.object({ fixedMs: z.number(), perRowMs: z.number(), samples: z.int() }).nullable().describe('The learned batch cost: fixedMs + perRowMs × rows'),
   objectiveFeasible: z
     .boolean()
     .nullable()
     .describe('Whether a one-row batch meets the latency objective by the learned cost; false: batches are sized for throughput and the objective only bounds queueing; null: no objective, or still learning'),
-  overloaded: z.boolean().describe('Admission refused work within the last second: batches are held to the objective\'s cap, however short the queue'),
   queuedRows: z.int(),
   inFlightBatches: z.int(),
 });
@@ -142,9 +138,8 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
     maxQueueRows: settings.maxQueueRows,
     batchCap: Number.isFinite(state.batchCap) ? state.batchCap : settings.maxBatchRows,
     // Rounded for people reading it: the fit is an estimate, its 15th digit is noise.
-    cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples, tailFactor: round(state.cost.tailFactor ?? 1, 2) } : null,
+    cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples } : null,
     objectiveFeasible: state.objectiveFeasible ?? null,
-    overloaded: state.overloaded,
     queuedRows: state.queuedRows,
     inFlightBatches: state.inFlightBatches,
   };

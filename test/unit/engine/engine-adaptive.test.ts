@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
 import { TooManyRowsError, ValidationError } from '../../../src/errors.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, openLoop, seededRandom, Simulation, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, seededRandom, Simulation, type BatchCost } from '../../helpers/simulation.js';
 
 const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 const opts = { timeoutMs: 60_000, source: 'http' } as const;
@@ -220,54 +220,6 @@ describe('adaptive batching where it breaks', () => {
     expect(refused).toBeGreaterThan(0);
     latencies.sort((a, b) => a - b);
     expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
-  });
-
-  it('open-loop overload of a model whose objective fits fewer rows than the deep-queue bound: accepted rows within the objective, goodput kept', async () => {
-    // 14 ms + 0.4 ms/row: half the objective fits (50 - 14) / 0.4 = 90 rows,
-    // under the deep-queue bound of 256, and admission holds the queue near
-    // one round. Without the overload state the floor's batches (the whole
-    // backlog, 150-odd rows, 75 ms) ran forever and almost every accepted
-    // row was answered after 100 ms.
-    const peakSim = new Simulation(2, line(14, 0.4), { latencySloMs: 100 });
-    await warmUp(peakSim);
-    const peak = (await closedLoop(peakSim, 64, 3_000)).goodput;
-    const sim = new Simulation(2, line(14, 0.4), { latencySloMs: 100 });
-    await warmUp(sim);
-    const result = await openLoop(sim, (2 * peak) / 1000, 6_000, 2_000);
-    expect(result.refused).toBeGreaterThan(0);
-    expect(result.quantile(0.99)).toBeLessThanOrEqual(100);
-    expect(result.goodput).toBeGreaterThanOrEqual(0.9 * peak);
-    expect(sim.engine.state.overloaded).toBe(true);
-  });
-
-  it('open-loop overload of a model whose fixed cost dominates a feasible objective does not collapse goodput', async () => {
-    // 45 ms + 0.4 ms/row: half the objective fits only 12 rows, a batch that is
-    // 90 % fixed cost. Keeping the objective by such batches would serve 0.45
-    // rows/ms on two workers and refuse nearly everything; the overload cap
-    // stays at the rows where the fixed cost is half the batch.
-    const peakSim = new Simulation(2, line(45, 0.4), { latencySloMs: 100 });
-    await warmUp(peakSim);
-    const peak = (await closedLoop(peakSim, 64, 3_000)).goodput;
-    const sim = new Simulation(2, line(45, 0.4), { latencySloMs: 100 });
-    await warmUp(sim);
-    const result = await openLoop(sim, (4 * peak) / 1000, 6_000, 2_000);
-    expect(result.refused).toBeGreaterThan(0);
-    expect(result.goodput).toBeGreaterThanOrEqual(0.9 * peak);
-    expect(sim.engine.batchCap).toBeGreaterThanOrEqual(113);
-  });
-
-  it('batches that now and then run twice as long (a busy machine): open-loop overload still answers accepted rows within the objective', async () => {
-    // One batch in five takes up to twice its usual time, the rest up to 15 %
-    // more: the mean line is right, and without the tail factor one accepted
-    // row in five was answered late at twice capacity.
-    const random = seededRandom(7);
-    const noisy: BatchCost = (rows) => (8 + 0.23 * rows) * (1 + (random() < 0.2 ? random() : random() * 0.15));
-    const sim = new Simulation(2, noisy, { latencySloMs: 100 });
-    await warmUp(sim);
-    const result = await openLoop(sim, 9, 8_000, 2_000);
-    expect(result.refused).toBeGreaterThan(0);
-    expect(sim.engine.state.cost?.tailFactor).toBeGreaterThan(1.1);
-    expect(result.lateShare(100)).toBeLessThanOrEqual(0.05);
   });
 
   it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {

@@ -1,7 +1,7 @@
 """Export the trained census-income pipeline to artifacts/model.onnx.
 
 train.py calls this after training; run it on its own
-(`python models/census-income/export_onnx.py`) to export an existing
+(`PYTHONPATH=python models/census-income/.venv/bin/python models/census-income/export_onnx.py`) to export an existing
 artifacts/model.joblib. The ONNX model (models/census-income-onnx) is served
 by onnxruntime on Node worker threads, without Python; it is published only
 when it agrees with scikit-learn on every adult.test row.
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from artifact_file import save_atomically
+from gateway_worker.artifact_file import save_atomically
 from features import CATEGORICAL, FEATURES, read_split
 
 MODEL_DIR = Path(__file__).resolve().parent

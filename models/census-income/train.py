@@ -3,7 +3,8 @@
 The ONNX export (export_onnx.py) is written only when it agrees with the
 pipeline on every adult.test row; the scikit-learn artifact does not wait on it.
 
-Run from any directory: `python models/census-income/train.py`.
+The gateway runs it when an artifact is missing; by hand, from the repository
+root: `PYTHONPATH=python models/census-income/.venv/bin/python models/census-income/train.py`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import time
 from pathlib import Path
 
 import joblib
+from gateway_worker.artifact_file import save_atomically
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from artifact_file import save_atomically
 from export_onnx import export
 from features import CATEGORICAL, NUMERIC, read_split
 

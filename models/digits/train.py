@@ -1,15 +1,14 @@
 """Train the digits classifier and write artifacts/model.joblib.
 
 The data set ships inside scikit-learn (sklearn.datasets.load_digits: 1,797
-8x8 images), so nothing is downloaded. Run from any directory:
-`python models/digits/train.py`.
+8x8 images), so nothing is downloaded. The gateway runs it when the artifact
+is missing; by hand, from the repository root:
+`PYTHONPATH=python models/digits/.venv/bin/python models/digits/train.py`.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,26 +19,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from gateway_worker.artifact_file import save_atomically
+
 MODEL_DIR = Path(__file__).resolve().parent
 ARTIFACT = MODEL_DIR / "artifacts" / "model.joblib"
 MIN_ACCURACY = 0.95
-
-
-def save_atomically(obj: object, path: Path) -> None:
-    # A worker starting mid-training must find either the old artifact or the
-    # new one, never a half-written file.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            os.fchmod(file.fileno(), 0o644)
-            joblib.dump(obj, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> int:
@@ -54,7 +38,7 @@ def main() -> int:
     if accuracy < MIN_ACCURACY:
         print(f"accuracy below {MIN_ACCURACY}; artifact not written", file=sys.stderr)
         return 1
-    save_atomically(pipeline, ARTIFACT)
+    save_atomically(lambda file: joblib.dump(pipeline, file), ARTIFACT)
     print(f"wrote {ARTIFACT.relative_to(MODEL_DIR)}", flush=True)
     return 0
 

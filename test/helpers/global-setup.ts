@@ -23,7 +23,7 @@ export default async function setup(): Promise<void> {
     await preparePythonModel({
       spec,
       python: process.env.GATEWAY_PYTHON ?? 'python3',
-      workerRequirements: path.join(PYTHON_DIR, 'requirements.txt'),
+      pythonDir: PYTHON_DIR,
       extraRequirements: spec.dir === CENSUS_MODEL_DIR ? [path.join(PYTHON_DIR, 'requirements-dev.txt')] : [],
       logger: logger.child({ model: spec.manifest.name }),
     });

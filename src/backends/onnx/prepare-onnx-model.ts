@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { PrepareError } from '../../errors.js';
 import { artifactPath, loadModelSpec, type ModelSpec } from '../../model/manifest.js';
 import type { PythonBackend } from '../python/python-backend.js';
-import { run } from '../python/prepare-python-model.js';
 
 /**
  * Makes an ONNX model's artifact exist, idempotently. A model exported from
@@ -25,6 +24,6 @@ export async function prepareOnnxModel(spec: ModelSpec, python: PythonBackend, l
   await python.prepare(source, logger.child({ trainWith: source.manifest.name }));
   if (existsSync(artifact)) return;
   logger.info({ script: train }, `running ${train} to write ${spec.manifest.artifact} for ${name}`);
-  await run(python.pythonOf(source), [path.resolve(spec.dir, train)], source.dir, logger, `make the ONNX model with ${train}`);
+  await python.train(source, path.resolve(spec.dir, train), logger, `make the ONNX model with ${train}`);
   if (!existsSync(artifact)) throw new PrepareError(`${train} finished but did not write ${artifact}`);
 }

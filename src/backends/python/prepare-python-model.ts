@@ -7,14 +7,19 @@ import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { PrepareError } from '../../errors.js';
 import type { ModelSpec } from '../../model/manifest.js';
+import { joinPythonPath } from './python-worker.js';
 import { quietStepHeartbeat } from './quiet-step-heartbeat.js';
 
 export interface PrepareOptions {
   readonly spec: ModelSpec;
   /** Python that creates the virtualenv. */
   readonly python: string;
-  /** The gateway's own Python requirements (the worker package's). */
-  readonly workerRequirements: string;
+  /**
+   * The folder of the gateway's own Python package (`gateway_worker`): its
+   * `requirements.txt` goes into the virtualenv, and the package is on the
+   * PYTHONPATH of the model's `train` script.
+   */
+  readonly pythonDir: string;
   /** More requirement files, e.g. the test tools. */
   readonly extraRequirements?: readonly string[];
   /** A Python environment the user manages: no virtualenv is created or changed. */
@@ -38,7 +43,7 @@ const STAMP_FILE = '.gateway-installed';
 export async function preparePythonModel(options: PrepareOptions): Promise<string> {
   const { spec, logger } = options;
   const python = options.workerPython ?? (await prepareVenv(options));
-  await prepareArtifact(spec, python, logger);
+  await prepareArtifact(spec, python, options.pythonDir, logger);
   return python;
 }
 
@@ -46,7 +51,7 @@ async function prepareVenv(options: PrepareOptions): Promise<string> {
   const { spec, logger } = options;
   const python = venvPython(spec.dir);
   const venvDir = path.dirname(path.dirname(python));
-  const files = [options.workerRequirements, ...(options.extraRequirements ?? [])];
+  const files = [path.join(options.pythonDir, 'requirements.txt'), ...(options.extraRequirements ?? [])];
   if (spec.manifest.requirements) files.push(path.join(spec.dir, spec.manifest.requirements));
 
   if (!existsSync(python)) {
@@ -70,14 +75,14 @@ async function prepareVenv(options: PrepareOptions): Promise<string> {
   return python;
 }
 
-async function prepareArtifact(spec: ModelSpec, python: string, logger: Logger): Promise<void> {
+async function prepareArtifact(spec: ModelSpec, python: string, pythonDir: string, logger: Logger): Promise<void> {
   const { artifact, train } = spec.manifest;
   if (artifact !== undefined && !existsSync(path.join(spec.dir, artifact))) {
     if (train === undefined) {
       throw new PrepareError(`model artifact ${path.join(spec.dir, artifact)} is missing and the manifest names no "train" script`);
     }
     logger.info({ script: train }, `artifact ${artifact} is missing: training ${spec.manifest.name} (first run only)`);
-    await run(python, [path.join(spec.dir, train)], spec.dir, logger, `train the model with ${train}`);
+    await runTraining({ python, pythonDir, script: path.join(spec.dir, train), cwd: spec.dir }, logger, `train the model with ${train}`);
     if (!existsSync(path.join(spec.dir, artifact))) {
       throw new PrepareError(`${train} finished but did not write ${artifact}`);
     }
@@ -92,10 +97,21 @@ async function hashFile(file: string): Promise<string> {
   }
 }
 
+/**
+ * Runs a manifest's `train` script with the gateway's own Python package on
+ * its PYTHONPATH, so that it can write its artifact with
+ * `gateway_worker.artifact_file.save_atomically` (never half a file for a
+ * worker or a watching gateway to read).
+ */
+export function runTraining(training: { readonly python: string; readonly pythonDir: string; readonly script: string; readonly cwd: string }, logger: Logger, what: string): Promise<void> {
+  const env = { ...process.env, PYTHONPATH: joinPythonPath(training.pythonDir, process.env.PYTHONPATH) };
+  return run(training.python, [training.script], training.cwd, logger, what, env);
+}
+
 /** Runs a command, its output streamed to the log line by line so progress is visible; rejects with a {@link PrepareError} saying `what` failed. */
-export function run(command: string, args: readonly string[], cwd: string, logger: Logger, what: string): Promise<void> {
+export function run(command: string, args: readonly string[], cwd: string, logger: Logger, what: string, env?: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
     const tail: string[] = [];
     const heartbeat = quietStepHeartbeat(logger, what);
     child.once('close', () => heartbeat.stop());

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { PrepareError } from '../../errors.js';
 import type { ModelSpec } from '../../model/manifest.js';
 import type { BackendPool, ModelBackend, PoolEvents } from '../model-backend.js';
-import { preparePythonModel, venvPython } from './prepare-python-model.js';
+import { preparePythonModel, runTraining, venvPython } from './prepare-python-model.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface PythonBackendOptions {
@@ -48,7 +47,7 @@ export class PythonBackend implements ModelBackend {
     await preparePythonModel({
       spec,
       python: this.#options.python,
-      workerRequirements: path.join(this.#options.pythonDir, 'requirements.txt'),
+      pythonDir: this.#options.pythonDir,
       extraRequirements: this.#options.extraRequirements ?? [],
       workerPython: this.#options.workerPython,
       logger,
@@ -72,9 +71,9 @@ export class PythonBackend implements ModelBackend {
     });
   }
 
-  /** The Python that runs this model (and scripts in its environment). */
-  pythonOf(spec: ModelSpec): string {
-    return this.#pythonOf(spec);
+  /** Runs `script` in `spec`'s environment, as its own `train` script runs (see {@link runTraining}). */
+  train(spec: ModelSpec, script: string, logger: Logger, what: string): Promise<void> {
+    return runTraining({ python: this.#pythonOf(spec), pythonDir: this.#options.pythonDir, script, cwd: spec.dir }, logger, what);
   }
 
   #pythonOf(spec: ModelSpec): string {

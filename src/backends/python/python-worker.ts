@@ -270,6 +270,7 @@ export class PythonWorker {
   }
 }
 
-function joinPythonPath(first: string, rest: string | undefined): string {
+/** `first` ahead of an existing PYTHONPATH. */
+export function joinPythonPath(first: string, rest: string | undefined): string {
   return rest ? `${first}:${rest}` : first;
 }

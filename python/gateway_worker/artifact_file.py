@@ -1,4 +1,8 @@
-"""Writing an artifact so that a reader never sees half of one."""
+"""Writing an artifact so that a reader never sees half of one.
+
+Training scripts run by the gateway (a manifest's `train`) find this package on
+their PYTHONPATH: `from gateway_worker.artifact_file import save_atomically`.
+"""
 
 from __future__ import annotations
 

@@ -144,3 +144,56 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export interface OpenLoopResult {
+  /** Latencies (simulated ms) of the requests answered, sent after `measureFromMs`. */
+  readonly latencies: readonly number[];
+  /** Requests refused among those sent after `measureFromMs`. */
+  readonly refused: number;
+  /** Answers per simulated second over the measured part. */
+  readonly goodput: number;
+  /** Share of the answered requests answered later than `objectiveMs`. */
+  lateShare(objectiveMs: number): number;
+  /** The latency at quantile `q` of the answered requests. */
+  quantile(q: number): number;
+}
+
+/**
+ * Single-row requests sent on a schedule, `ratePerMs` a millisecond whatever
+ * the engine answers (fractions carried over), for `durationMs`; only those
+ * sent from `measureFromMs` on are counted, so the cost model has settled.
+ */
+export async function openLoop(sim: Simulation, ratePerMs: number, durationMs: number, measureFromMs = 0): Promise<OpenLoopResult> {
+  const start = sim.now;
+  const measureFrom = start + measureFromMs;
+  const end = start + durationMs;
+  const latencies: number[] = [];
+  let refused = 0;
+  let carry = 0;
+  while (sim.now < end) {
+    carry += ratePerMs;
+    const n = Math.floor(carry);
+    carry -= n;
+    for (let i = 0; i < n; i++) {
+      const at = sim.now;
+      sim.engine.submit([{ x: i }], { timeoutMs: 60_000, source: 'http' }).then(
+        () => {
+          if (at >= measureFrom) latencies.push(sim.now - at);
+        },
+        () => {
+          if (at >= measureFrom) refused += 1;
+        },
+      );
+    }
+    await sim.runUntil(sim.now + 1);
+  }
+  await sim.runToIdle();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    latencies: sorted,
+    refused,
+    goodput: (sorted.length * 1000) / (durationMs - measureFromMs),
+    lateShare: (objectiveMs) => sorted.filter((l) => l > objectiveMs).length / Math.max(1, sorted.length),
+    quantile: (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN,
+  };
+}

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
 import { TooManyRowsError, ValidationError } from '../../../src/errors.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, seededRandom, Simulation, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, openLoop, seededRandom, Simulation, type BatchCost } from '../../helpers/simulation.js';
 
 const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 const opts = { timeoutMs: 60_000, source: 'http' } as const;
@@ -220,6 +220,19 @@ describe('adaptive batching where it breaks', () => {
     expect(refused).toBeGreaterThan(0);
     latencies.sort((a, b) => a - b);
     expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+  });
+
+  it('a model whose objective fits fewer rows than a quarter of maxBatchRows: with maxBatchRows at four times that, open-loop overload is answered within the objective', async () => {
+    // 14 ms + 0.4 ms/row: (50 - 14) / 0.4 = 90 rows fit; at 360 the deep-queue
+    // bound is those 90 rows (README, "Overload", the --max-batch-rows workaround).
+    const sim = new Simulation(2, line(14, 0.4), { latencySloMs: 100, maxBatchRows: 360 });
+    await warmUp(sim);
+    const closed = await closedLoop(sim, 64, 3_000);
+    expect(closed.refused).toBe(0);
+    const result = await openLoop(sim, 6, 8_000, 2_000);
+    expect(result.refused).toBeGreaterThan(0);
+    expect(result.quantile(0.99)).toBeLessThanOrEqual(100);
+    expect(result.goodput).toBeGreaterThanOrEqual(0.9 * closed.goodput);
   });
 
   it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {

@@ -27,34 +27,26 @@ export class TensorShapeError extends Error {
   override readonly name = 'TensorShapeError';
 }
 
+/** The array each element type is stored in (`bool` as bytes, as ONNX Runtime takes it). */
+const ARRAYS: Partial<Record<TensorType, new (length: number) => Exclude<TensorValues, string[]>>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+};
+
 function allocate(type: TensorType, length: number): TensorValues {
-  switch (type) {
-    case 'float32':
-      return new Float32Array(length);
-    case 'float64':
-      return new Float64Array(length);
-    case 'int8':
-      return new Int8Array(length);
-    case 'uint8':
-    case 'bool':
-      return new Uint8Array(length);
-    case 'int16':
-      return new Int16Array(length);
-    case 'uint16':
-      return new Uint16Array(length);
-    case 'int32':
-      return new Int32Array(length);
-    case 'uint32':
-      return new Uint32Array(length);
-    case 'int64':
-      return new BigInt64Array(length);
-    case 'uint64':
-      return new BigUint64Array(length);
-    case 'string':
-      return new Array<string>(length);
-    default:
-      throw new TensorShapeError(`element type ${type} is not supported`);
-  }
+  if (type === 'string') return new Array<string>(length);
+  const array = ARRAYS[type];
+  if (array === undefined) throw new TensorShapeError(`element type ${type} is not supported`);
+  return new array(length);
 }
 
 /** Rows were validated against the input schema at the front door: values have the field's type. */

@@ -70,6 +70,8 @@ const HANG_FACTOR = 10;
 export const MAX_CRASHES_PER_ROW = 3;
 // After a batch finishes, an idle worker may wait this fraction of a batch's fixed cost for its callers' next rows.
 const COALESCE_FRACTION = 0.1;
+// While the cost line has no slope of its own and batches are full, one in this many is half the size.
+const PROBE_EVERY = 8;
 
 /** Rows of a failed batch waiting to run again, as a batch of their own. */
 interface Retry {
@@ -107,6 +109,7 @@ export class Batcher {
   #waitTimer: NodeJS.Timeout | undefined;
   #feasibility = new ObjectiveFeasibility();
   #lastBatchDoneAt = Number.NEGATIVE_INFINITY;
+  #fullBatches = 0;
 
   constructor(options: BatcherOptions) {
     this.settings = options.settings;
@@ -188,7 +191,7 @@ export class Batcher {
       if (worker === undefined) return;
       const now = this.#now();
       if (this.#holdForFullerBatch(now)) return;
-      const slices = this.#take(now, this.batchCap);
+      const slices = this.#take(now, this.#probed(this.batchCap));
       if (slices.length === 0) return;
       this.#dispatch(worker, slices, 0);
     }
@@ -233,6 +236,29 @@ export class Batcher {
       this.#waitTimer.unref();
     }
     return true;
+  }
+
+  /**
+   * The cap, halved for one full batch in {@link PROBE_EVERY} while the
+   * objective reads as infeasible.
+   *
+   * This is what keeps the infeasible state from locking by construction.
+   * There batches are sized for throughput, so under sustained overload
+   * every batch is full (`maxBatchRows`), and batches of about one size
+   * cannot show what one row costs: the line keeps the shape it last learned
+   * (see CostModel) or extrapolates its intercept from a thousand rows away.
+   * After a slow cold start (a steep fixed cost) the one-row cost then stays
+   * over half the objective, batches stay full, and nothing would ever show
+   * otherwise while the overload lasts: accepted rows were answered a second
+   * late where capped batches answer them in time. A half-size batch now and
+   * then gives the line two sizes to fit, at a few percent of throughput.
+   * Only full batches are probed, so a closed loop whose queue is shorter
+   * than the cap is never split.
+   */
+  #probed(cap: number): number {
+    if (this.#feasibility.current !== false || this.#queuedRows < cap || cap < 2) return cap;
+    this.#fullBatches += 1;
+    return this.#fullBatches % PROBE_EVERY === 0 ? Math.floor(cap / 2) : cap;
   }
 
   #oldestQueued(now: number): PendingRequest | undefined {

@@ -235,6 +235,44 @@ describe('adaptive batching where it breaks', () => {
     expect(result.goodput).toBeGreaterThanOrEqual(0.9 * closed.goodput);
   });
 
+  it('sustained overload of full batches after a steep cold start: the objective is found feasible again, not locked infeasible', async () => {
+    // Cold (the first second): 150 ms + 0.3 ms/row, so the objective reads as
+    // infeasible and batches are sized for throughput. Then 10 ms + 0.14 ms/row
+    // (a full batch 153 ms), offered more than full batches answer: every
+    // batch is full, and from batches of one size the line kept reading one
+    // row at 68 ms (the cold line's steep shape), so the objective stayed
+    // infeasible and accepted rows were answered 300 ms late.
+    const coldUntil = performance.now() + 1_000;
+    const sim = new Simulation(2, (rows, at) => (at < coldUntil ? 150 + 0.3 * rows : 10 + 0.14 * rows), { latencySloMs: 100 });
+    await warmUp(sim);
+    expect(sim.engine.state.objectiveFeasible).toBe(false);
+    const latencies: number[] = [];
+    let refused = 0;
+    const measureFrom = sim.now + 6_000;
+    const end = sim.now + 8_000;
+    let during: typeof sim.engine.state | undefined;
+    while (sim.now < end) {
+      for (let i = 0; i < 4; i++) {
+        const at = sim.now;
+        sim.engine.submit([{ x: i }, { x: i }, { x: i }, { x: i }], opts).then(
+          () => {
+            if (at >= measureFrom) latencies.push(sim.now - at);
+          },
+          () => (refused += 1),
+        );
+      }
+      if (during === undefined && sim.now >= measureFrom) during = sim.engine.state;
+      await sim.runUntil(sim.now + 1);
+    }
+    await sim.runToIdle();
+    const state = during!;
+    expect(state.objectiveFeasible).toBe(true);
+    expect(state.cost!.fixedMs + state.cost!.perRowMs).toBeLessThan(20);
+    expect(refused).toBeGreaterThan(0);
+    latencies.sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+  });
+
   it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {
     const sim = new Simulation(1, line(1, 0), { maxQueueRows: 100 });
     const refused = await sim.engine.submit(Array.from({ length: 101 }, () => ({})), opts).catch((e: unknown) => e);

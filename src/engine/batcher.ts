@@ -70,7 +70,7 @@ const HANG_FACTOR = 10;
 export const MAX_CRASHES_PER_ROW = 3;
 // After a batch finishes, an idle worker may wait this fraction of a batch's fixed cost for its callers' next rows.
 const COALESCE_FRACTION = 0.1;
-// While the cost line has no slope of its own and batches are full, one in this many is half the size.
+// While the objective reads as infeasible and batches are full, one in this many is half the size (see #probed).
 const PROBE_EVERY = 8;
 
 /** Rows of a failed batch waiting to run again, as a batch of their own. */

@@ -251,7 +251,9 @@ export class Batcher {
    * over half the objective, batches stay full, and nothing would ever show
    * otherwise while the overload lasts: accepted rows were answered a second
    * late where capped batches answer them in time. A half-size batch now and
-   * then gives the line two sizes to fit, at a few percent of throughput.
+   * then gives the line two sizes to fit, for at most 4 % of throughput
+   * while it lasts (a model whose batch is all fixed cost, 150 ms + 0.1
+   * ms/row: 3.90 rows/ms instead of 4.06; bench/RESULTS.md).
    * Only full batches are probed, so a closed loop whose queue is shorter
    * than the cap is never split.
    */

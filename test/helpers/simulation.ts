@@ -158,25 +158,38 @@ export interface OpenLoopResult {
   quantile(q: number): number;
 }
 
+export interface OpenLoopOptions {
+  /** Rows in each request (1 by default). */
+  readonly rowsPerRequest?: number;
+  /** Called once, as the first request that counts is sent: to read the engine's state under the load. */
+  readonly onMeasureStart?: () => void;
+}
+
 /**
- * Single-row requests sent on a schedule, `ratePerMs` a millisecond whatever
- * the engine answers (fractions carried over), for `durationMs`; only those
- * sent from `measureFromMs` on are counted, so the cost model has settled.
+ * Requests sent on a schedule, `ratePerMs` a millisecond whatever the engine
+ * answers (fractions carried over), for `durationMs`; only those sent from
+ * `measureFromMs` on are counted, so the cost model has settled.
  */
-export async function openLoop(sim: Simulation, ratePerMs: number, durationMs: number, measureFromMs = 0): Promise<OpenLoopResult> {
+export async function openLoop(sim: Simulation, ratePerMs: number, durationMs: number, measureFromMs = 0, options: OpenLoopOptions = {}): Promise<OpenLoopResult> {
   const start = sim.now;
   const measureFrom = start + measureFromMs;
   const end = start + durationMs;
   const latencies: number[] = [];
   let refused = 0;
   let carry = 0;
+  let measuring = false;
+  const rowsPerRequest = options.rowsPerRequest ?? 1;
   while (sim.now < end) {
+    if (!measuring && sim.now >= measureFrom) {
+      measuring = true;
+      options.onMeasureStart?.();
+    }
     carry += ratePerMs;
     const n = Math.floor(carry);
     carry -= n;
     for (let i = 0; i < n; i++) {
       const at = sim.now;
-      sim.engine.submit([{ x: i }], { timeoutMs: 60_000, source: 'http' }).then(
+      sim.engine.submit(Array.from({ length: rowsPerRequest }, () => ({ x: i })), { timeoutMs: 60_000, source: 'http' }).then(
         () => {
           if (at >= measureFrom) latencies.push(sim.now - at);
         },

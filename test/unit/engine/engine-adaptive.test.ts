@@ -166,24 +166,9 @@ describe('adaptive batching where it breaks', () => {
     const sim = new Simulation(2, line(10, 0.05), { latencySloMs: 100 });
     await warmUp(sim);
     // Capacity: two workers at the cap's batch of (50 - 10) / 0.05 = 800 rows in 50 ms = 32 rows/ms.
-    const latencies: number[] = [];
-    let refused = 0;
-    const end = sim.now + 2_000;
-    while (sim.now < end) {
-      for (let i = 0; i < 64; i++) {
-        const at = sim.now;
-        sim.engine.submit([{ x: i }], opts).then(
-          () => latencies.push(sim.now - at),
-          () => (refused += 1),
-        );
-      }
-      await sim.runUntil(sim.now + 1);
-    }
-    await sim.runToIdle();
-    const offered = latencies.length + refused;
-    expect(refused / offered).toBeGreaterThan(0.3);
-    latencies.sort((a, b) => a - b);
-    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+    const result = await openLoop(sim, 64, 2_000);
+    expect(result.refused / (result.latencies.length + result.refused)).toBeGreaterThan(0.3);
+    expect(result.quantile(0.99)).toBeLessThanOrEqual(100);
   });
 
   it('after a cold start that looked infeasible, open-loop overload of full batches still finds the objective feasible and holds it', async () => {
@@ -196,30 +181,13 @@ describe('adaptive batching where it breaks', () => {
     const sim = new Simulation(2, (rows, at) => (at < coldUntil ? 150 + 0.3 * rows : 10 + 0.05 * rows), { latencySloMs: 100 });
     await warmUp(sim);
     expect(sim.engine.state.objectiveFeasible).toBe(false);
-    const latencies: number[] = [];
-    let refused = 0;
     // Twice capacity (32 rows/ms at the objective's 800-row batches), in
     // 4-row requests; judged once the cold batches are forgotten (the line
     // takes a few seconds to straighten: full batches carry no slope).
-    const measureFrom = sim.now + 6_000;
-    const end = sim.now + 8_000;
-    while (sim.now < end) {
-      for (let i = 0; i < 16; i++) {
-        const at = sim.now;
-        sim.engine.submit([{ x: i }, { x: i }, { x: i }, { x: i }], opts).then(
-          () => {
-            if (at >= measureFrom) latencies.push(sim.now - at);
-          },
-          () => (refused += 1),
-        );
-      }
-      await sim.runUntil(sim.now + 1);
-    }
-    await sim.runToIdle();
+    const result = await openLoop(sim, 16, 8_000, 6_000, { rowsPerRequest: 4 });
     expect(sim.engine.state.objectiveFeasible).toBe(true);
-    expect(refused).toBeGreaterThan(0);
-    latencies.sort((a, b) => a - b);
-    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+    expect(result.refused).toBeGreaterThan(0);
+    expect(result.quantile(0.99)).toBeLessThanOrEqual(100);
   });
 
   it('a model whose objective fits fewer rows than a quarter of maxBatchRows: with maxBatchRows at four times that, open-loop overload is answered within the objective', async () => {
@@ -246,31 +214,12 @@ describe('adaptive batching where it breaks', () => {
     const sim = new Simulation(2, (rows, at) => (at < coldUntil ? 150 + 0.3 * rows : 10 + 0.14 * rows), { latencySloMs: 100 });
     await warmUp(sim);
     expect(sim.engine.state.objectiveFeasible).toBe(false);
-    const latencies: number[] = [];
-    let refused = 0;
-    const measureFrom = sim.now + 6_000;
-    const end = sim.now + 8_000;
     let during: typeof sim.engine.state | undefined;
-    while (sim.now < end) {
-      for (let i = 0; i < 4; i++) {
-        const at = sim.now;
-        sim.engine.submit([{ x: i }, { x: i }, { x: i }, { x: i }], opts).then(
-          () => {
-            if (at >= measureFrom) latencies.push(sim.now - at);
-          },
-          () => (refused += 1),
-        );
-      }
-      if (during === undefined && sim.now >= measureFrom) during = sim.engine.state;
-      await sim.runUntil(sim.now + 1);
-    }
-    await sim.runToIdle();
-    const state = during!;
-    expect(state.objectiveFeasible).toBe(true);
-    expect(state.cost!.fixedMs + state.cost!.perRowMs).toBeLessThan(20);
-    expect(refused).toBeGreaterThan(0);
-    latencies.sort((a, b) => a - b);
-    expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThanOrEqual(100);
+    const result = await openLoop(sim, 4, 8_000, 6_000, { rowsPerRequest: 4, onMeasureStart: () => (during = sim.engine.state) });
+    expect(during!.objectiveFeasible).toBe(true);
+    expect(during!.cost!.fixedMs + during!.cost!.perRowMs).toBeLessThan(20);
+    expect(result.refused).toBeGreaterThan(0);
+    expect(result.quantile(0.99)).toBeLessThanOrEqual(100);
   });
 
   it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {

@@ -9,6 +9,7 @@ import { modelSchemas, type ModelSchemas } from '../registry/model-schemas.js';
 import type { PredictingModel, PredictOptions } from '../registry/predicting-model.js';
 import type { ModelReadiness } from '../registry/served-model.js';
 import type { KafkaForwarder } from './kafka-forwarder.js';
+import { v2Platform } from '../v2/v2-platform.js';
 
 /** What a forwarded model needs of the forwarder (a fake in unit tests). */
 export type Forwarder = Pick<KafkaForwarder, 'ready' | 'health' | 'admit' | 'forward'>;
@@ -59,7 +60,7 @@ export class ForwardedModel implements PredictingModel {
   }
 
   get platform(): string {
-    return this.manifest.runtime;
+    return v2Platform(this.manifest.runtime);
   }
 
   get ready(): boolean {

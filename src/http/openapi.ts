@@ -125,7 +125,16 @@ function mergeInputComponents(document: OpenApiDocument): OpenApiDocument {
       }
     }
   }
-  return merged;
+  // A schema used only in requests, and different from its answer form, is left with only its `Input` name: give it its own.
+  const alone = new Map<string, string>();
+  for (const name of Object.keys(components)) {
+    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    if (base !== undefined && !(base in components)) alone.set(`#/components/schemas/${name}`, `#/components/schemas/${base}`);
+  }
+  if (alone.size === 0) return merged;
+  const named = rewriteRefs(merged, alone) as OpenApiDocument;
+  named.components!.schemas = Object.fromEntries(Object.entries(named.components!.schemas!).map(([name, schema]) => [alone.get(`#/components/schemas/${name}`)?.slice('#/components/schemas/'.length) ?? name, schema]));
+  return named;
 }
 
 /** Components some `$ref` outside their own definition points at. */

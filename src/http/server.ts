@@ -124,6 +124,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     serverVersion: GATEWAY_VERSION,
     ...(config.adminToken === undefined ? {} : { extensions: ['model_repository'] }),
     maxRequestRows: config.maxRequestRows,
+    components,
     ...deadline,
   });
   healthRoutes(app, options.readiness);

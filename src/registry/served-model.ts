@@ -9,6 +9,7 @@ import type { Row } from '../model/row-schema.js';
 import { LiveModel, type ReloadOutcome } from './live-model.js';
 import { modelSchemas, resultCheck, type ModelSchemas } from './model-schemas.js';
 import type { PredictingModel } from './predicting-model.js';
+import { v2Platform } from '../v2/v2-platform.js';
 
 export interface ServedModelOptions {
   readonly config: ModelConfig;
@@ -143,6 +144,11 @@ export class ServedModel implements PredictingModel {
 
   get output(): ObjectSchema {
     return this.manifest.output;
+  }
+
+  /** The V2 model metadata's `platform`. */
+  get platform(): string {
+    return v2Platform(this.manifest.runtime);
   }
 
   /** The pool serving now (a reload replaces it). */

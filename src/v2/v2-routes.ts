@@ -4,6 +4,7 @@ import { InvalidJsonError, NotFoundError, NotReadyError, ValidationError } from 
 import { formatIssues } from '../format-issues.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import { REQUEST_TIMEOUT_HEADER, requestDeadline } from '../http/request-deadline.js';
+import { nameComponent, type SchemaRegistry } from '../http/openapi.js';
 import { MODEL_VERSION_HEADER } from '../http/routes/predict.js';
 import { rowSchema as manifestRowSchema } from '../model/row-schema.js';
 import type { ObjectSchema } from '../model/manifest.js';
@@ -23,6 +24,7 @@ import {
   serverLiveSchema,
   serverMetadataSchema,
   serverReadySchema,
+  V2_COMPONENTS,
   v2ErrorSchema,
   type InferRequest,
 } from './v2-schemas.js';
@@ -54,6 +56,8 @@ export interface V2RouteOptions {
    * repository extension's `/repository/index`.
    */
   readonly routes?: (v2: FastifyInstance) => void | Promise<void>;
+  /** The server's OpenAPI components: the protocol's bodies are named there. */
+  readonly components?: SchemaRegistry;
 }
 
 const TAG = 'v2';
@@ -80,6 +84,7 @@ interface ModelParams {
  * that the gateway's other routes are unchanged.
  */
 export async function registerV2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<void> {
+  if (options.components !== undefined) for (const [schema, id] of V2_COMPONENTS) nameComponent(options.components, schema, id);
   await app.register(async (v2) => v2Routes(v2, options), { prefix: '/v2' });
 }
 

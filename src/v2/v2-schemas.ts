@@ -19,15 +19,13 @@ const requestInput = z
     datatype: z.string().describe(`One of ${DATATYPES.join(', ')}`),
     parameters: parameters.optional(),
     data: z.array(z.unknown()).optional().describe('Elements in row-major order, flat or nested; absent when sent as binary (parameters.binary_data_size)'),
-  })
-  .meta({ id: 'V2RequestInput' });
+  });
 
 const requestOutput = z
   .object({
     name: z.string().describe('Output tensor name: a field of the model\'s output'),
     parameters: parameters.optional().describe('{"binary_data": true} returns this output in the binary tensor form'),
-  })
-  .meta({ id: 'V2RequestOutput' });
+  });
 
 export const inferRequestSchema = z
   .object({
@@ -36,8 +34,7 @@ export const inferRequestSchema = z
     inputs: z.array(requestInput).min(1),
     outputs: z.array(requestOutput).optional().describe('Outputs to return, in this order; default: all'),
   })
-  .describe('Inference request (JSON, or with the binary tensor extension: this JSON, then the tensors\' bytes, its length in Inference-Header-Content-Length)')
-  .meta({ id: 'V2InferRequest' });
+  .describe('Inference request (JSON, or with the binary tensor extension: this JSON, then the tensors\' bytes, its length in Inference-Header-Content-Length)');
 
 export type InferRequest = z.infer<typeof inferRequestSchema>;
 export type RequestInput = InferRequest['inputs'][number];
@@ -50,8 +47,7 @@ const responseOutput = z
     datatype: datatypeSchema,
     parameters: parameters.optional().describe('binary_data_size when the output is in the binary part of the body'),
     data: z.array(z.unknown()).optional().describe('Elements in row-major order (absent for a binary output)'),
-  })
-  .meta({ id: 'V2ResponseOutput' });
+  });
 
 export const inferResponseSchema = z
   .object({
@@ -61,16 +57,14 @@ export const inferResponseSchema = z
     parameters: parameters.optional(),
     outputs: z.array(responseOutput),
   })
-  .describe('Inference response; with binary outputs, application/octet-stream: this JSON, then the tensors\' bytes')
-  .meta({ id: 'V2InferResponse' });
+  .describe('Inference response; with binary outputs, application/octet-stream: this JSON, then the tensors\' bytes');
 
 const tensorMetadata = z
   .object({
     name: z.string(),
     datatype: datatypeSchema,
     shape: z.array(z.int()).describe('-1 for a variable dimension (the rows)'),
-  })
-  .meta({ id: 'V2TensorMetadata' });
+  });
 
 export const modelMetadataSchema = z
   .object({
@@ -79,18 +73,31 @@ export const modelMetadataSchema = z
     platform: z.string(),
     inputs: z.array(tensorMetadata),
     outputs: z.array(tensorMetadata),
-  })
-  .meta({ id: 'V2ModelMetadata' });
+  });
 
 export const serverMetadataSchema = z
-  .object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) })
-  .meta({ id: 'V2ServerMetadata' });
+  .object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) });
 
-export const serverLiveSchema = z.object({ live: z.boolean() }).meta({ id: 'V2ServerLive' });
-export const serverReadySchema = z.object({ ready: z.boolean() }).meta({ id: 'V2ServerReady' });
-export const modelReadySchema = z.object({ name: z.string(), ready: z.boolean() }).meta({ id: 'V2ModelReady' });
+export const serverLiveSchema = z.object({ live: z.boolean() });
+export const serverReadySchema = z.object({ ready: z.boolean() });
+export const modelReadySchema = z.object({ name: z.string(), ready: z.boolean() });
 
 export const v2ErrorSchema = z
   .object({ error: z.string().describe('What went wrong; for bad input, which input and why') })
-  .describe('Error (the error code, GW_ERR_*, is in the x-error-code header)')
-  .meta({ id: 'V2Error' });
+  .describe('Error (the error code, GW_ERR_*, is in the x-error-code header)');
+
+/** The schemas the OpenAPI document names as components (KServe's own document names them alike). */
+export const V2_COMPONENTS: readonly (readonly [z.ZodType, string])[] = [
+  [requestInput, 'V2InputTensor'],
+  [requestOutput, 'V2RequestOutput'],
+  [inferRequestSchema, 'V2InferRequest'],
+  [responseOutput, 'V2ResponseOutput'],
+  [inferResponseSchema, 'V2InferResponse'],
+  [tensorMetadata, 'V2TensorMetadata'],
+  [modelMetadataSchema, 'V2ModelMetadata'],
+  [serverMetadataSchema, 'V2ServerMetadata'],
+  [serverLiveSchema, 'V2ServerLive'],
+  [serverReadySchema, 'V2ServerReady'],
+  [modelReadySchema, 'V2ModelReady'],
+  [v2ErrorSchema, 'V2Error'],
+];

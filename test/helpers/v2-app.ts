@@ -1,8 +1,8 @@
-import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { errorHandler, notFoundHandler } from '../../src/http/error-handler.js';
 import { acceptOnlyJson } from '../../src/http/json-body.js';
+import { createSchemaRegistry, registerOpenApi } from '../../src/http/openapi.js';
 import { REQUEST_ID_HEADER, requestId } from '../../src/http/request-id.js';
 import { registerV2Routes, type V2RouteOptions } from '../../src/v2/v2-routes.js';
 import { rowSchemaWithLists } from './fake-v2-models.js';
@@ -25,11 +25,9 @@ export async function buildV2App(options: Partial<V2RouteOptions> & Pick<V2Route
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
-  await app.register(fastifySwagger, {
-    openapi: { openapi: '3.1.0', info: { title: 'test', version: '0' } },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  // The gateway's own OpenAPI pipeline (its components registry), so the document is the one it serves.
+  const components = createSchemaRegistry();
+  await registerOpenApi(app, components, { title: 'test', version: '0', description: 'test', tags: [{ name: 'v2', description: 'Open Inference Protocol' }], admin: false });
   app.post('/echo', async (request) => request.body);
   await registerV2Routes(app, {
     serverName: 'inference-gateway',
@@ -38,6 +36,7 @@ export async function buildV2App(options: Partial<V2RouteOptions> & Pick<V2Route
     maxTimeoutMs: 10_000,
     maxRequestRows: 100,
     rowSchema: rowSchemaWithLists,
+    components,
     ...options,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

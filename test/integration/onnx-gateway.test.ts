@@ -24,6 +24,8 @@ describe('a bare .onnx file with a minimal manifest', () => {
     expect(one.body).toEqual({ total: 6.5, doubled: [2, 4, 7], tag_out: 'a' });
     const many = await post(gw.http, '/predict', { instances: [{ features: [0, 0, 1], tag: 'x' }, { features: [1, 1, 1], tag: 'y' }] });
     expect(many.body).toEqual({ predictions: [{ total: 1, doubled: [0, 0, 2], tag_out: 'x' }, { total: 3, doubled: [2, 2, 2], tag_out: 'y' }] });
+    // The V2 metadata names the platform as Triton does for an ONNX Runtime model.
+    expect(JSON.parse((await get(gw.http, '/v2/models/toy-onnx')).text)).toMatchObject({ name: 'toy-onnx', platform: 'onnxruntime_onnx' });
   });
 
   it('validates requests against the derived fields and documents them', async () => {

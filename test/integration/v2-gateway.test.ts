@@ -58,6 +58,7 @@ describe('tritonclient.http against the gateway serving the example repository',
     const report = await runV2Client(hostPort, model, rows());
     expect([report.live, report.ready, report.model_ready]).toEqual([true, true, true]);
     expect(report.metadata.name).toBe(model);
+    expect(report.metadata.platform).toBe('python');
     expectSameColumns(report.json, expected);
     expectSameColumns(report.binary, expected);
     expect(report.error?.status).toBe('400');

@@ -1,3 +1,4 @@
+import openapiTS, { astToString } from 'openapi-typescript';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +36,31 @@ describe('the OpenAPI document (built without a running model)', () => {
     expect(doc.components.schemas.CensusIncomeRow).toMatchObject({ examples: [census.example], properties: { age: { description: 'Age in years' } } });
     // No twin names for one schema (a generated client would get two identical classes).
     expect(names.filter((name) => name.endsWith('Input'))).toEqual([]);
+  });
+
+  it('defines every component a $ref points at (a client generator must resolve them all)', () => {
+    const refs = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value !== null && typeof value === 'object') {
+        for (const [key, child] of Object.entries(value)) {
+          if (key === '$ref' && typeof child === 'string') refs.add(child);
+          else walk(child);
+        }
+      }
+    };
+    walk(doc);
+    const prefix = '#/components/schemas/';
+    expect([...refs].filter((ref) => !ref.startsWith(prefix))).toEqual([]);
+    expect([...refs].map((ref) => ref.slice(prefix.length)).filter((name) => !(name in doc.components.schemas))).toEqual([]);
+    // The Open Inference Protocol's bodies are named too, as in KServe's own document.
+    for (const name of ['V2InferRequest', 'V2InferResponse', 'V2ModelMetadata', 'V2Error']) expect(Object.keys(doc.components.schemas)).toContain(name);
+  });
+
+  it('is what the README says it is for: openapi-typescript makes one named type per model and per V2 body', async () => {
+    // The README's `npx openapi-typescript openapi.json -o gateway.d.ts`; it stops at the first $ref it cannot resolve.
+    const types = astToString(await openapiTS(JSON.parse(JSON.stringify(doc)) as Parameters<typeof openapiTS>[0]));
+    for (const name of ['CensusIncomeRow', 'CensusIncomePrediction', 'DigitsRow', 'ErrorResponse', 'V2InferRequest', 'V2InferResponse', 'V2ModelMetadata']) expect(types).toContain(`${name}: {`);
   });
 
   it('gives every route a unique operationId, and each model its own path and tag', () => {

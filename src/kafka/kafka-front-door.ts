@@ -66,6 +66,14 @@ export class KafkaFrontDoor implements FrontDoor {
   #closing = false;
   readonly #answered = { results: 0, deadLetters: 0 };
   #failure: Error | undefined;
+  /**
+   * Why the broker does not take this consumer as a live group member now
+   * (its last heartbeat failed, or the stream was just consumed again and no
+   * heartbeat has answered yet); `undefined` while heartbeats are answered.
+   */
+  #unanswered: string | undefined;
+  /** Group joins the broker has answered, counted to tell whether consuming again joined the group. */
+  #joins = 0;
 
   constructor(options: KafkaFrontDoorOptions) {
     this.#options = options;
@@ -112,7 +120,31 @@ export class KafkaFrontDoor implements FrontDoor {
       throw new KafkaError(`cannot consume ${this.#options.inputTopic} from ${this.#options.brokers.join(',')}: ${(error as Error).message}`, { cause: error });
     }
     this.#onAssignment();
-    this.#consumer.on('consumer:group:join', () => this.#onAssignment());
+    this.#consumer.on('consumer:group:join', () => {
+      this.#joins += 1;
+      this.#unanswered = undefined;
+      this.#onAssignment();
+    });
+    // A new stream (see #resume) is made while the broker is still away, and
+    // after a broker restart the member may take many seconds to rejoin: only
+    // an answered heartbeat says the group counts this consumer in.
+    // The client emits 'error' when a rejoin it starts on its own (after a
+    // heartbeat the broker refused) fails, as it does while the broker is
+    // away: without a listener that would end the process. The stream's own
+    // failure (see #attach) is what consumes again.
+    this.#consumer.on('error', (error: Error) => {
+      if (this.#closing) return;
+      this.#unanswered = `the consumer could not rejoin its group: ${error.message}`;
+      this.#logger.warn({ err: error }, 'the Kafka consumer could not rejoin its group: not ready until the broker answers');
+    });
+    this.#consumer.on('consumer:heartbeat:end', () => {
+      if (this.#unanswered !== undefined) this.#logger.info('the broker answers the Kafka consumer\'s heartbeats again: ready');
+      this.#unanswered = undefined;
+    });
+    this.#consumer.on('consumer:heartbeat:error', (payload: { error?: Error } | undefined) => {
+      if (this.#unanswered === undefined) this.#logger.warn({ err: payload?.error }, 'a Kafka consumer heartbeat failed: not ready until one is answered');
+      this.#unanswered = `the broker does not answer the consumer's heartbeats: ${payload?.error?.message ?? 'no answer'}`;
+    });
     this.#attach(this.#stream);
     this.#options.metrics?.watch(this);
     this.#logger.info(
@@ -174,10 +206,29 @@ export class KafkaFrontDoor implements FrontDoor {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (this.#closing) return;
       try {
+        const joins = this.#joins;
         const stream = await this.#consume();
         if (this.#closing) {
           await stream.close().catch(() => undefined);
           return;
+        }
+        // The client opens a stream without asking the broker when it still
+        // counts itself a member, even while the broker is away, and its
+        // heartbeats may have stopped at the failure: join the group here, so
+        // that the stream counts only once the broker has taken this consumer
+        // in again (and heartbeats run again).
+        if (this.#joins === joins) {
+          // Until it is kept, the new stream's failures belong to this attempt (and
+          // a stream given up stays listened to: an 'error' without a listener ends the process).
+          const early = (): void => {};
+          stream.on('error', early);
+          try {
+            await this.#consumer.joinGroup({ sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: HEARTBEAT_INTERVAL_MS });
+          } catch (error) {
+            await Promise.resolve(stream.close()).catch(() => undefined);
+            throw error;
+          }
+          stream.off('error', early);
         }
         for (const partition of [...this.#lanes.keys()]) {
           this.#inFlight -= this.#lanes.get(partition)!.size;
@@ -195,9 +246,14 @@ export class KafkaFrontDoor implements FrontDoor {
     }
   }
 
-  /** Not ready while the consumer stream is down: nothing is consumed meanwhile. */
+  /**
+   * Not ready while the consumer stream is down, nor while the broker does
+   * not answer its heartbeats (a new stream after a failure counts only once
+   * one is answered): nothing is consumed meanwhile.
+   */
   health(): FrontDoorHealth {
-    return this.#failure === undefined ? { ready: true } : { ready: false, reason: `the consumer stream failed: ${this.#failure.message}` };
+    if (this.#failure !== undefined) return { ready: false, reason: `the consumer stream failed: ${this.#failure.message}` };
+    return this.#unanswered === undefined ? { ready: true } : { ready: false, reason: this.#unanswered };
   }
 
   /** Stops consuming and answers every record already taken (the models still serve meanwhile). */

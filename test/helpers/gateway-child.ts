@@ -22,6 +22,8 @@ export interface GatewayChild {
   readonly lines: readonly LogLine[];
   /** Resolves once the process has exited. */
   readonly exited: Promise<ProcessExit>;
+  /** Every line it wrote to stderr so far (an unexpected exit says why there). */
+  readonly stderr: readonly string[];
 }
 
 export interface GatewayChildOptions {
@@ -75,5 +77,5 @@ export async function startGatewayChild(args: readonly string[], options: Gatewa
       reject(new Error(`gateway exited (${code ?? signal}) before it was ready; stderr: ${stderr.slice(-20).join('\n')}; last lines: ${JSON.stringify(lines.slice(-5))}`));
     });
   });
-  return { url, process: child, lines, exited };
+  return { url, process: child, lines, exited, stderr };
 }

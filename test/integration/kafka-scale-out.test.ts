@@ -214,27 +214,43 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
   }, 120_000);
 
   // Restarts the suite's own broker (same port, same data): not against a cluster given in KAFKA_BROKERS.
-  it.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker restart: the front end is not ready and refuses at once while it is down, then recovers by itself', async () => {
-    const ready = async (): Promise<number> => {
-      const response = await front.http.request({ method: 'GET', path: '/health/ready' });
-      await response.body.text();
-      return response.statusCode;
+  it.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker restart: the front end and the worker instance are not ready while it is down (the worker instance the whole time), then recover by themselves', async () => {
+    const survivor = workers[1]!;
+    // A poll that meets a socket error (a kept-alive connection the server closed meanwhile) reads as not ready (0).
+    const ready = async (of: Instance = front): Promise<number> => {
+      try {
+        const response = await of.http.request({ method: 'GET', path: '/health/ready' });
+        await response.body.text();
+        return response.statusCode;
+      } catch {
+        return 0;
+      }
     };
-    const waitFor = async (status: number, timeoutMs: number): Promise<void> => {
-      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) if ((await ready()) === status) return;
+    const waitFor = async (status: number, timeoutMs: number, of: Instance = front): Promise<void> => {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) if ((await ready(of)) === status) return;
       throw new Error(`/health/ready did not answer ${status} within ${timeoutMs} ms`);
     };
     expect(await ready()).toBe(200);
+    expect(await ready(survivor)).toBe(200);
     await stopBroker(TEST_BROKER_DIR, 10_000);
     try {
       await waitFor(503, 20_000);
       const refused = await predictOne(front.http, rows[0]!);
       expect(refused.status).toBe(503);
       expect((refused.body as { error: { code: string } }).error.code).toBe('GW_ERR_NOT_READY');
+      // The worker instance's consumer stream fails and is opened again every few seconds while the
+      // broker is away; none of those streams consumes anything, so it must not read ready in between.
+      await waitFor(503, 20_000, survivor);
+      const seen: number[] = [];
+      for (const until = Date.now() + 8000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) seen.push(await ready(survivor));
+      expect(seen.filter((status) => status === 200), `readiness of the worker instance over 8 s without a broker: ${seen.join(' ')}`).toEqual([]);
     } finally {
       await startBroker({ dir: TEST_BROKER_DIR, partitions: PARTITIONS });
     }
     await waitFor(200, 60_000);
+    await waitFor(200, 90_000, survivor).catch((error: Error) => {
+      throw new Error(`${error.message}; the worker instance exited: ${survivor.child.process.exitCode ?? 'no'}; its stderr: ${survivor.child.stderr.slice(-5).join(' | ')}`);
+    });
     // The worker instance consumes again too: a request is answered end to end (retried by the front end meanwhile if need be).
     const answer = await predictOne(front.http, rows[0]!, { 'x-request-timeout': '60000' });
     expect(answer.status).toBe(200);

@@ -99,14 +99,14 @@ function mergeInputComponents(document: OpenApiDocument): OpenApiDocument {
   if (!schemas) return document;
   const renamed = new Map<string, string>();
   for (const name of Object.keys(schemas)) {
-    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    const base = answerName(name);
     if (base === undefined || !(base in schemas)) continue;
     if (!isDeepStrictEqual(rewriteRefs(schemas[name], renamed), rewriteRefs(schemas[base], renamed))) continue;
     renamed.set(`#/components/schemas/${name}`, `#/components/schemas/${base}`);
   }
   // A second pass: a component equal to its base only once its own refs are renamed.
   for (const name of Object.keys(schemas)) {
-    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    const base = answerName(name);
     if (base === undefined || !(base in schemas) || renamed.has(`#/components/schemas/${name}`)) continue;
     if (isDeepStrictEqual(rewriteRefs(schemas[name], renamed), rewriteRefs(schemas[base], renamed))) renamed.set(`#/components/schemas/${name}`, `#/components/schemas/${base}`);
   }
@@ -118,7 +118,7 @@ function mergeInputComponents(document: OpenApiDocument): OpenApiDocument {
     pruned = false;
     const used = referencedComponents(merged);
     for (const name of Object.keys(components)) {
-      const twin = name.endsWith('Input') ? name.slice(0, -'Input'.length) : `${name}Input`;
+      const twin = answerName(name) ?? `${name}Input`;
       if (twin in components && !used.has(name)) {
         delete components[name];
         pruned = true;
@@ -128,13 +128,18 @@ function mergeInputComponents(document: OpenApiDocument): OpenApiDocument {
   // A schema used only in requests, and different from its answer form, is left with only its `Input` name: give it its own.
   const alone = new Map<string, string>();
   for (const name of Object.keys(components)) {
-    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    const base = answerName(name);
     if (base !== undefined && !(base in components)) alone.set(`#/components/schemas/${name}`, `#/components/schemas/${base}`);
   }
   if (alone.size === 0) return merged;
   const named = rewriteRefs(merged, alone) as OpenApiDocument;
   named.components!.schemas = Object.fromEntries(Object.entries(named.components!.schemas!).map(([name, schema]) => [alone.get(`#/components/schemas/${name}`)?.slice('#/components/schemas/'.length) ?? name, schema]));
   return named;
+}
+
+/** The answer form's name of a component named as accepted (`XInput` → `X`); `undefined` for an answer form. */
+function answerName(name: string): string | undefined {
+  return name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
 }
 
 /** Components some `$ref` outside their own definition points at. */

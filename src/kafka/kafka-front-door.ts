@@ -68,8 +68,8 @@ export class KafkaFrontDoor implements FrontDoor {
   #failure: Error | undefined;
   /**
    * Why the broker does not take this consumer as a live group member now
-   * (its last heartbeat failed, or the stream was just consumed again and no
-   * heartbeat has answered yet); `undefined` while heartbeats are answered.
+   * (its last heartbeat failed, or a rejoin the client started failed);
+   * `undefined` once a heartbeat or a join is answered.
    */
   #unanswered: string | undefined;
   /** Group joins the broker has answered, counted to tell whether consuming again joined the group. */
@@ -125,9 +125,6 @@ export class KafkaFrontDoor implements FrontDoor {
       this.#unanswered = undefined;
       this.#onAssignment();
     });
-    // A new stream (see #resume) is made while the broker is still away, and
-    // after a broker restart the member may take many seconds to rejoin: only
-    // an answered heartbeat says the group counts this consumer in.
     // The client emits 'error' when a rejoin it starts on its own (after a
     // heartbeat the broker refused) fails, as it does while the broker is
     // away: without a listener that would end the process. The stream's own
@@ -137,6 +134,7 @@ export class KafkaFrontDoor implements FrontDoor {
       this.#unanswered = `the consumer could not rejoin its group: ${error.message}`;
       this.#logger.warn({ err: error }, 'the Kafka consumer could not rejoin its group: not ready until the broker answers');
     });
+    // Between stream failures, an answered heartbeat is what says the group still counts this consumer in.
     this.#consumer.on('consumer:heartbeat:end', () => {
       if (this.#unanswered !== undefined) this.#logger.info('the broker answers the Kafka consumer\'s heartbeats again: ready');
       this.#unanswered = undefined;

@@ -244,6 +244,8 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
       const seen: number[] = [];
       for (const until = Date.now() + 8000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) seen.push(await ready(survivor));
       expect(seen.filter((status) => status === 200), `readiness of the worker instance over 8 s without a broker: ${seen.join(' ')}`).toEqual([]);
+      // A poll that failed (0) must not hide a worker instance that died.
+      expect(survivor.child.process.exitCode, `the worker instance exited; its stderr: ${survivor.child.stderr.slice(-5).join(' | ')}`).toBeNull();
     } finally {
       await startBroker({ dir: TEST_BROKER_DIR, partitions: PARTITIONS });
     }

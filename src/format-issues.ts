@@ -13,6 +13,8 @@ interface IssueLike {
   readonly keys?: readonly string[];
   readonly values?: readonly unknown[];
   readonly input?: unknown;
+  readonly discriminator?: unknown;
+  readonly options?: readonly unknown[];
 }
 
 /** `['instances', 3, 'age']` → `instances[3].age`. */
@@ -26,7 +28,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(body)' : out;
 }
 
-function describe(value: unknown): string {
+/** What a value is, for "got …": its JSON type, or the number itself when a number is the wrong kind. */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
@@ -36,11 +39,17 @@ function describe(value: unknown): string {
 function reasonOf(issue: IssueLike): string {
   switch (issue.code) {
     case 'invalid_type': {
+      // A schema's own message (row-schema's integer fields) is already a reason.
+      if (!issue.message.startsWith('Invalid input')) return issue.message;
       const received = /received (-?\w+)/.exec(issue.message)?.[1] ?? (issue.input === undefined ? undefined : describe(issue.input));
       if (received === 'undefined') return 'is required';
       // z.coerce.number() turns text like "abc" into NaN before checking it.
       if (received === 'NaN') return `must be a ${String(issue.expected)}`;
-      return `must be ${String(issue.expected)}${received ? `, got ${received}` : ''}`;
+      // zod's z.int() expects "int"; the manifest (JSON Schema) calls it "integer".
+      const expected = issue.expected === 'int' ? 'integer' : String(issue.expected);
+      // A fraction where an integer belongs: the number says more than "got number".
+      if (expected === 'integer' && typeof issue.input === 'number') return `must be integer, got ${issue.input}`;
+      return `must be ${expected}${received ? `, got ${received}` : ''}`;
     }
     case 'too_small': {
       const op = issue.inclusive === false ? '>' : '>=';
@@ -54,6 +63,16 @@ function reasonOf(issue: IssueLike): string {
       if (issue.origin === 'array') return `must hold at most ${String(issue.maximum)} items`;
       return `must be ${op} ${String(issue.maximum)}`;
     }
+    case 'invalid_union': {
+      // A discriminated union (the manifest's field `type`) that matched no
+      // option; `input` is the object holding the discriminator when the
+      // parse was asked to report it.
+      if (typeof issue.discriminator !== 'string' || issue.options === undefined) return issue.message;
+      const options = issue.options.map((v) => JSON.stringify(v)).join(', ');
+      const input = issue.input;
+      const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
+      return value === undefined ? `is required: one of ${options}` : `must be one of ${options}, got ${JSON.stringify(value)}`;
+    }
     case 'invalid_value':
       return `must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
     default:
@@ -64,7 +83,12 @@ function reasonOf(issue: IssueLike): string {
 /** Zod issues as field + reason pairs, the shape every error body uses. */
 export function formatIssues(issues: readonly IssueLike[]): FieldIssue[] {
   const out: FieldIssue[] = [];
+  // zod still runs a schema's checks on a value of the wrong type when they
+  // apply to it (an array's minimum length on a string), so a field with the
+  // wrong type would also get a reason that makes no sense for it.
+  const wrongType = new Set(issues.filter((issue) => issue.code === 'invalid_type').map((issue) => formatPath(issue.path)));
   for (const issue of issues) {
+    if (issue.code !== 'invalid_type' && wrongType.has(formatPath(issue.path))) continue;
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       for (const key of issue.keys) {
         out.push({ field: formatPath([...issue.path, key]), reason: 'is not a known field' });

@@ -81,10 +81,17 @@ def answer(model: LoadedModel, frame: Frame) -> bytes:
         _log(f"batch {frame.id}: predict() raised:\n{traceback.format_exc()}")
         return _error_frame(frame.id, ErrorCode.HANDLER_ERROR, _describe(exc))
 
-    if not isinstance(results, list) or len(results) != len(rows):
-        got = f"{len(results)} results" if isinstance(results, list) else type(results).__name__
+    if not isinstance(results, list):
         return _error_frame(
-            frame.id, ErrorCode.RESULT_LENGTH, f"predict() returned {got} for {len(rows)} rows"
+            frame.id,
+            ErrorCode.RESULT_LENGTH,
+            f"predict() must return a list with one result per row, got {type(results).__name__} for {len(rows)} rows",
+        )
+    if len(results) != len(rows):
+        return _error_frame(
+            frame.id,
+            ErrorCode.RESULT_LENGTH,
+            f"predict() returned {len(results)} results for {len(rows)} rows; it must return one result per row",
         )
 
     try:

@@ -104,6 +104,7 @@ def test_wrong_result_length(start) -> None:
     assert "1 results for 2 rows" in payload["message"]
     kind, id, payload = worker.next_message()
     assert (kind, id, payload["code"]) == (Kind.ERROR, 10, "RESULT_LENGTH")
+    assert "must return a list with one result per row, got dict for 1 rows" in payload["message"]
     assert worker.next_message() == (Kind.RESULT, 11, [])
 
 

@@ -1,4 +1,5 @@
 import { ModelError } from '../errors.js';
+import { describe } from '../format-issues.js';
 import type { Result } from '../model/row-schema.js';
 
 /**
@@ -8,8 +9,11 @@ import type { Result } from '../model/row-schema.js';
  * (and bisection finds the rows it fails on).
  */
 export function checkResults(results: unknown, rows: number): Result[] {
-  if (!Array.isArray(results) || results.length !== rows) {
-    throw new ModelError('RESULT_LENGTH', `the model returned ${Array.isArray(results) ? results.length : 'no list of'} results for ${rows} rows`);
+  if (!Array.isArray(results)) {
+    throw new ModelError('RESULT_LENGTH', `the model must return a list with one result per row, got ${describe(results)} for ${rows} rows`);
+  }
+  if (results.length !== rows) {
+    throw new ModelError('RESULT_LENGTH', `the model returned ${results.length} results for ${rows} rows; it must return one result per row`);
   }
   return results as Result[];
 }

@@ -112,8 +112,12 @@ export type ObjectSchema = z.infer<typeof objectSchema>;
 export const RUNTIMES = ['python', 'onnx'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
+/** What a model's name (and, in a repository, its directory's) may be: one URL path segment, the same on every file system. */
+export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+export const MODEL_NAME_RULE = 'a name is lower-case letters, digits, ".", "_" or "-", starting with a letter or digit';
+
 const manifestSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+  name: z.string().regex(MODEL_NAME, MODEL_NAME_RULE),
   version: z.string().min(1),
   description: z.string().default(''),
   /** Which backend runs the model: `python` (a handler in worker processes) or `onnx` (an `.onnx` artifact on worker threads). */
@@ -177,6 +181,8 @@ export type Manifest = Readonly<
     onnx: z.infer<typeof onnxSectionSchema>;
     /** What was derived from an ONNX graph rather than declared (for the start-up log). */
     derived?: readonly string[];
+    /** Graph outputs left out of the derived `output` (for a start-up warning). */
+    leftOut?: readonly string[];
   }
 >;
 
@@ -202,7 +208,8 @@ export async function loadModelSpec(dir: string): Promise<ModelSpec> {
   } catch (error) {
     throw new ManifestError(file, `is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = manifestSchema.safeParse(json);
+  // reportInput: a field type that matches no option is quoted in the message.
+  const parsed = manifestSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {
     throw new ManifestError(file, formatIssues(parsed.error.issues).map((i) => `${i.field}: ${i.reason}`).join('; '));
   }
@@ -239,7 +246,7 @@ async function completeManifest(parsed: ParsedManifest, dir: string, file: strin
   }
   try {
     const bound = bindOnnx(onnx, parsed.input, parsed.output, graph);
-    return { ...parsed, input: bound.input, output: bound.output, onnx, derived: bound.derived.filter((note) => !note.startsWith('onnx.')) };
+    return { ...parsed, input: bound.input, output: bound.output, onnx, derived: bound.derived.filter((note) => !note.startsWith('onnx.')), leftOut: bound.leftOut };
   } catch (error) {
     if (error instanceof OnnxBindingError) throw new ManifestError(file, error.message, { cause: error });
     throw error;

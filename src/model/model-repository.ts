@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ManifestError, ModelNotFoundError } from '../errors.js';
-import { loadModelSpec, MANIFEST_FILE, type ModelSpec } from './manifest.js';
+import { loadModelSpec, MANIFEST_FILE, MODEL_NAME, MODEL_NAME_RULE, type ModelSpec } from './manifest.js';
 
 /**
  * Where model directories come from: a folder holding one directory per model
@@ -67,7 +67,14 @@ export class ModelRepository {
       return loadModelSpec(this.#single.dir);
     }
     // A name is one path segment: never a way out of the repository.
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name) || !existsSync(path.join(this.#root, name, MANIFEST_FILE))) {
+    if (!MODEL_NAME.test(name)) {
+      // A directory listed by names() whose name no model may have (upper case, a space).
+      if (isSegment(name) && existsSync(path.join(this.#root, name, MANIFEST_FILE))) {
+        throw new ManifestError(path.join(this.#root, name), `"${name}" is not a model name: ${MODEL_NAME_RULE} (rename the directory and the name in its model.json)`);
+      }
+      throw new ModelNotFoundError(name, `is not in the model repository ${this.#root}`);
+    }
+    if (!existsSync(path.join(this.#root, name, MANIFEST_FILE))) {
       throw new ModelNotFoundError(name, `is not in the model repository ${this.#root}`);
     }
     const spec = await loadModelSpec(path.join(this.#root, name));
@@ -76,6 +83,11 @@ export class ModelRepository {
     }
     return spec;
   }
+}
+
+/** One directory name below the repository, not a way up or across it. */
+function isSegment(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
 function isDirectory(file: string): boolean {

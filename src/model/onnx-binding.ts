@@ -77,6 +77,8 @@ export interface BoundModel {
   readonly binding: OnnxBinding;
   /** What was derived from the graph rather than declared, for the start-up log. */
   readonly derived: readonly string[];
+  /** Graph outputs that no field can carry (a map or a sequence), for a start-up warning. */
+  readonly leftOut: readonly string[];
 }
 
 const INTEGER_TYPES = new Set<TensorType>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
@@ -96,12 +98,13 @@ export function onnxName(field: string): string {
  */
 export function bindOnnx(section: OnnxSection, declaredInput: ObjectSchema | undefined, declaredOutput: ObjectSchema | undefined, graph: GraphSignature): BoundModel {
   const derived: string[] = [];
-  const input = declaredInput ?? deriveObject(graph.inputs, 'input', derived);
+  const leftOut: string[] = [];
+  const input = declaredInput ?? deriveObject(graph.inputs, 'input', derived, leftOut);
   const inputs = section.inputs === undefined ? deriveInputs(graph, input, derived) : Object.entries(section.inputs).map(([tensor, fields]) => bindInput(graph, input, tensor, fields));
   for (const value of graph.inputs) {
     if (!inputs.some((b) => b.tensor === value.name)) throw new OnnxBindingError('onnx.inputs', `graph input "${value.name}" is fed by no field`);
   }
-  const output = declaredOutput ?? deriveObject(graph.outputs, 'output', derived);
+  const output = declaredOutput ?? deriveObject(graph.outputs, 'output', derived, leftOut);
   const outputs =
     section.outputs === undefined
       ? deriveOutputs(graph, output, derived)
@@ -109,7 +112,7 @@ export function bindOnnx(section: OnnxSection, declaredInput: ObjectSchema | und
   for (const name of output.required) {
     if (!outputs.some((b) => b.field === name)) throw new OnnxBindingError('onnx.outputs', `required output field "${name}" comes from no graph output`);
   }
-  return { input, output, binding: { inputs, outputs }, derived };
+  return { input, output, binding: { inputs, outputs }, derived, leftOut };
 }
 
 function tensorOf(values: readonly ValueSignature[], name: string, where: string, what: string): Extract<ValueSignature, { kind: 'tensor' }> {
@@ -211,11 +214,12 @@ function describe(field: FieldSchema): string {
 }
 
 /** Fields of the same names as the tensors: scalars for `[N]`/`[N, 1]`, fixed-length lists otherwise. */
-function deriveObject(values: readonly ValueSignature[], which: 'input' | 'output', derived: string[]): ObjectSchema {
+function deriveObject(values: readonly ValueSignature[], which: 'input' | 'output', derived: string[], leftOut: string[]): ObjectSchema {
   const properties: Record<string, FieldSchema> = {};
   for (const value of values) {
     if (value.kind !== 'tensor' && which === 'output') {
-      derived.push(`output "${value.name}" left out: it is a ${value.kind}, not a tensor`);
+      // skl2onnx's default ZipMap turns a classifier's probabilities into a sequence of maps.
+      leftOut.push(`output "${value.name}" is left out of the results: it is a ${value.kind}, not a tensor (a scikit-learn classifier's probabilities: convert with skl2onnx's zipmap=False to serve them)`);
       continue;
     }
     const tensor = tensorOf(values, value.name, which, which);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describe } from '../format-issues.js';
 import type { ArrayFieldSchema, FieldSchema, ObjectSchema, ScalarFieldSchema } from './manifest.js';
 
 /** A row as the model receives it: field name → JSON scalar (or list of scalars). */
@@ -8,6 +9,13 @@ export type Result = Record<string, unknown>;
 
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** zod says "expected number" for text and "expected int" for 2.5; the manifest's word is "integer" for both. */
+function integerError(issue: { readonly code?: string; readonly input?: unknown }): string | undefined {
+  if (issue.code !== 'invalid_type' || issue.input === undefined) return undefined;
+  const input = issue.input;
+  return `must be integer, got ${typeof input === 'number' && Number.isFinite(input) ? String(input) : describe(input)}`;
+}
+
 function scalarToZod(field: ScalarFieldSchema): z.ZodType {
   if (field.enum) {
     // One enum (`{"type": "string", "enum": [...]}` in the OpenAPI document), not a union of one-value enums.
@@ -15,7 +23,7 @@ function scalarToZod(field: ScalarFieldSchema): z.ZodType {
   }
   if (field.type === 'integer' || field.type === 'number') {
     // z.number() already refuses NaN and ±Infinity, which JSON cannot carry anyway.
-    let n = field.type === 'integer' ? z.int() : z.number();
+    let n = field.type === 'integer' ? z.int({ error: integerError }) : z.number();
     if (field.minimum !== undefined) n = n.gte(field.minimum);
     if (field.maximum !== undefined) n = n.lte(field.maximum);
     if (field.exclusiveMinimum !== undefined) n = n.gt(field.exclusiveMinimum);

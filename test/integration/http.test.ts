@@ -60,7 +60,7 @@ describe('HTTP front door (census-income, real workers)', () => {
     it('wrong type → 400 naming what was expected and received', async () => {
       const response = await post(gw.http, '/predict', { ...sample, age: 'twenty' });
       expect(response.status).toBe(400);
-      expect(errorOf(response.body).issues).toEqual([{ field: 'age', reason: 'must be number, got string' }]);
+      expect(errorOf(response.body).issues).toEqual([{ field: 'age', reason: 'must be integer, got string' }]);
     });
 
     it('negative age → 400', async () => {

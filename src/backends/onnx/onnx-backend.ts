@@ -65,6 +65,8 @@ export class OnnxBackend implements ModelBackend {
     }
     const derived = [...(manifest.derived ?? []), ...bound.derived];
     if (derived.length > 0) logger.info({ derived }, `derived from the graph of ${manifest.name}: ${derived.join('; ')}`);
+    const leftOut = [...(manifest.leftOut ?? []), ...bound.leftOut];
+    if (leftOut.length > 0) logger.warn({ leftOut }, `${manifest.name}: ${leftOut.join('; ')}`);
     return { modelPath, binding: bound.binding, intraOpThreads: manifest.onnx.intraOpThreads };
   }
 }

@@ -43,7 +43,7 @@ describe('validateBody', () => {
     const error = (result as { error: ValidationError }).error;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.issues).toHaveLength(MAX_REPORTED_ISSUES);
-    expect(error.issues[0]).toEqual({ field: 'instances[0].age', reason: 'must be number, got array' });
+    expect(error.issues[0]).toEqual({ field: 'instances[0].age', reason: 'must be integer, got array' });
     expect(error.issues[fields.length]!.field).toBe('instances[1].age');
   });
 

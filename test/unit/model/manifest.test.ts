@@ -44,6 +44,18 @@ describe('loadModelSpec', () => {
     await expect(loadModelSpec(modelDir({ ...valid, example: { x: 1 } }))).resolves.toBeDefined();
   });
 
+  it('quotes a field type that is not one of the five, and lists them', async () => {
+    const typo = await manifestError({ ...valid, input: { type: 'object', properties: { x: { type: 'interger' } } } });
+    expect(typo.message).toContain('input.properties.x.type: must be one of "array", "integer", "number", "string", "boolean", got "interger"');
+    const missing = await manifestError({ ...valid, input: { type: 'object', properties: { x: { minimum: 0 } } } });
+    expect(missing.message).toContain('input.properties.x.type: is required: one of "array", "integer"');
+  });
+
+  it('says "integer" for a batching setting that must be a whole number', async () => {
+    const error = await manifestError({ ...valid, batching: { maxBatchRows: 2.5 } });
+    expect(error.message).toContain('batching.maxBatchRows: must be integer, got 2.5');
+  });
+
   it('refuses constraints that do not fit the type', async () => {
     const error = await manifestError({ ...valid, input: { type: 'object', properties: { s: { type: 'string', minimum: 1 } } } });
     expect(error.message).toMatch(/input\.properties\.s\.minimum: only applies to numbers/);

@@ -27,7 +27,13 @@ describe('rowSchema (census-income manifest)', () => {
   });
 
   it('names a wrong type and what was received', () => {
-    expect(issues({ ...example, age: '25' })).toEqual([{ field: 'age', reason: 'must be number, got string' }]);
+    expect(issues({ ...example, age: '25' })).toEqual([{ field: 'age', reason: 'must be integer, got string' }]);
+    expect(issues({ ...example, workclass: 7 })).toEqual([{ field: 'workclass', reason: 'must be string, got number' }]);
+  });
+
+  it('says "integer" for an integer field, as the manifest does, and names the fraction it got', () => {
+    expect(issues({ ...example, age: 25.5 })).toEqual([{ field: 'age', reason: 'must be integer, got 25.5' }]);
+    expect(issues({ ...example, age: true })).toEqual([{ field: 'age', reason: 'must be integer, got boolean' }]);
   });
 
   it('refuses a negative age and a fractional count', () => {
@@ -82,6 +88,8 @@ describe('rowSchema (an array-of-scalars field, as the digits model declares)', 
       { field: 'pixels[5]', reason: 'must be number, got string' },
     ]);
     expect(check({ pixels: 7 })).toEqual([{ field: 'pixels', reason: 'must be array, got number' }]);
+    // zod also checks a string's length against minItems; a wrong type is the only reason given.
+    expect(check({ pixels: 'x'.repeat(3) })).toEqual([{ field: 'pixels', reason: 'must be array, got string' }]);
   });
 
   it('documents itself as a JSON Schema array with its item bounds and length', () => {

@@ -106,6 +106,18 @@ describe('ModelRegistry', () => {
     repository.remove();
   });
 
+  it('says why a directory named in upper case cannot be loaded, in the answer and in the index', async () => {
+    const { registry, repository } = setup(['a']);
+    repository.add('Census', { from: TOY_MODEL_DIR });
+    const error = await registry.load('Census').catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/"Census" is not a model name: a name is lower-case letters/);
+    const entry = (await registry.index()).find((e) => e.name === 'Census');
+    expect(entry).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/is not a model name/) as unknown });
+    // Not a way out of the repository, whatever exists there.
+    await expect(registry.load('../a')).rejects.toBeInstanceOf(ModelNotFoundError);
+    repository.remove();
+  });
+
   it('is ready only when every loaded model is, and reloads a loaded model on load', async () => {
     const { registry, started, repository } = setup(['a', 'b']);
     expect(registry.ready()).toBe(false);

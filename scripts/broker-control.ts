@@ -123,10 +123,12 @@ export function resolveClasspath(progress: (line: string) => void = () => {}): s
   requireTool('mvn', ['-v'], 'install Apache Maven (e.g. apt-get install maven)');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'pom.xml'), POM);
-  progress(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${path.relative(ROOT, dir) || dir} (first time only, ~60 MB)`);
+  // The jars go to a Maven repository of the cache's own; `dir` keeps only the pom and the classpath.
+  const jars = path.join(KAFKA_CACHE_DIR, 'm2');
+  progress(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${path.relative(ROOT, jars) || jars} (first time only, ~60 MB)`);
   const result = spawnSync(
     'mvn',
-    ['-B', '-q', `-Dmaven.repo.local=${path.join(KAFKA_CACHE_DIR, 'm2')}`, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`, '-Dmdep.includeScope=runtime'],
+    ['-B', '-q', `-Dmaven.repo.local=${jars}`, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`, '-Dmdep.includeScope=runtime'],
     { cwd: dir, encoding: 'utf8' },
   );
   if (result.status !== 0 || !existsSync(classpathFile)) {

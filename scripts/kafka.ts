@@ -5,6 +5,7 @@
  *
  *   npm run -s kafka -- produce '{"x": 1}'            # one record per argument
  *   printf '%s\n' '{"x":1}' '{"x":2}' | npm run -s kafka -- produce   # or one per stdin line
+ *   npm run -s kafka -- produce --header reply-to=my-replies --header correlation-id=42 '{"x": 1}'
  *   npm run -s kafka -- consume --from-beginning --count 2
  */
 import { randomUUID } from 'node:crypto';
@@ -13,12 +14,26 @@ import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes, Producer, type Message } from '@platformatic/kafka';
 
 const USAGE = `usage:
-  npm run -s kafka -- produce [--brokers HOST:PORT] [--topic T] [--model NAME] [--key K] [JSON ...]   (no JSON: one record per stdin line)
+  npm run -s kafka -- produce [--brokers HOST:PORT] [--topic T] [--model NAME] [--header NAME=VALUE ...] [--key K] [JSON ...]
+      (no JSON: one record per stdin line; --model NAME is --header model=NAME; --header may repeat)
   npm run -s kafka -- consume [--brokers HOST:PORT] [--topic T] [--from-beginning] [--count N]
 defaults: --brokers $KAFKA_BROKERS or localhost:9092; --topic $KAFKA_INPUT_TOPIC or predict-requests (produce),
           $KAFKA_OUTPUT_TOPIC or predict-results (consume; the dead letters are on <input topic>.dlq)`;
 
-async function produce(brokers: string, topic: string, values: readonly string[], options: { model?: string | undefined; key?: string | undefined }): Promise<void> {
+/** `--header NAME=VALUE` (repeatable) and `--model NAME` as the record's headers; the last of a name wins. */
+function headersOf(pairs: readonly string[], model: string | undefined): Map<Buffer, Buffer> | undefined {
+  const headers = new Map<string, string>();
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`--header must be NAME=VALUE, got ${JSON.stringify(pair)}`);
+    headers.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  if (model !== undefined) headers.set('model', model);
+  if (headers.size === 0) return undefined;
+  return new Map([...headers].map(([name, value]) => [Buffer.from(name), Buffer.from(value)]));
+}
+
+async function produce(brokers: string, topic: string, values: readonly string[], options: { headers: Map<Buffer, Buffer> | undefined; key?: string | undefined }): Promise<void> {
   const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'inference-gateway-cli', bootstrapBrokers: brokers.split(','), autocreateTopics: true });
   try {
     const lines = values.length > 0 ? values : await readStdinLines();
@@ -26,7 +41,7 @@ async function produce(brokers: string, topic: string, values: readonly string[]
       topic,
       key: Buffer.from(options.key ?? `cli-${Date.now()}-${i}`),
       value: Buffer.from(value),
-      ...(options.model === undefined ? {} : { headers: new Map([[Buffer.from('model'), Buffer.from(options.model)]]) }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
     }));
     if (messages.length > 0) await producer.send({ messages });
     process.stderr.write(`sent ${messages.length} record${messages.length === 1 ? '' : 's'} to ${topic}\n`);
@@ -81,7 +96,7 @@ class UsageError extends Error {}
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     args: process.argv.slice(2),
-    options: { brokers: { type: 'string' }, topic: { type: 'string' }, model: { type: 'string' }, key: { type: 'string' }, 'from-beginning': { type: 'boolean' }, count: { type: 'string' }, help: { type: 'boolean' } },
+    options: { brokers: { type: 'string' }, topic: { type: 'string' }, model: { type: 'string' }, header: { type: 'string', multiple: true }, key: { type: 'string' }, 'from-beginning': { type: 'boolean' }, count: { type: 'string' }, help: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
@@ -92,7 +107,8 @@ async function main(): Promise<number> {
   const brokers = values.brokers ?? process.env.KAFKA_BROKERS ?? 'localhost:9092';
   const [command, ...rest] = positionals;
   if (command === 'produce') {
-    await produce(brokers, values.topic ?? process.env.KAFKA_INPUT_TOPIC ?? 'predict-requests', rest, { model: values.model, key: values.key });
+    const headers = headersOf(values.header ?? [], values.model);
+    await produce(brokers, values.topic ?? process.env.KAFKA_INPUT_TOPIC ?? 'predict-requests', rest, { headers, key: values.key });
     return 0;
   }
   if (command === 'consume') {

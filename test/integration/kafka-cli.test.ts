@@ -21,6 +21,21 @@ describe('npm run kafka -- produce|consume (real broker)', () => {
     expect(records.every((r) => r.headers.model === 'toy')).toBe(true);
   });
 
+  it('sets any header with --header NAME=VALUE (repeatable), --model beside them', async () => {
+    const brokers = kafkaBrokers();
+    const { input: topic } = testTopics('cli-headers');
+    await run(TSX, [SCRIPT, 'produce', '--brokers', brokers, '--topic', topic, '--model', 'toy', '--header', 'reply-to=my-replies', '--header', 'deadline-ms=5000', '--header', 'x-note=a=b', '{"x": 1}']);
+    const read = await run(TSX, [SCRIPT, 'consume', '--brokers', brokers, '--topic', topic, '--from-beginning', '--count', '1'], { timeout: 60_000 });
+    const record = JSON.parse(read.stdout.trim()) as { headers: Record<string, string> };
+    expect(record.headers).toEqual({ model: 'toy', 'reply-to': 'my-replies', 'deadline-ms': '5000', 'x-note': 'a=b' });
+  });
+
+  it('refuses a --header without a name and value, before connecting', async () => {
+    const failed = (await run(TSX, [SCRIPT, 'produce', '--brokers', '127.0.0.1:1', '--header', 'reply-to', '{}']).catch((error: unknown) => error)) as { code: number; stderr: string };
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain('--header must be NAME=VALUE, got "reply-to"');
+  });
+
   it('an unknown command exits 2 with the usage', async () => {
     const failed = await run(TSX, [SCRIPT, 'sing']).catch((error: unknown) => error as { code: number; stderr: string });
     expect((failed as { code: number }).code).toBe(2);

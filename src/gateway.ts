@@ -64,7 +64,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger: logger.child({ component: 'registry' }),
   });
   if (config.http) await checkPortFree(config.host, config.port);
-  await registry.startAll(config.models);
+  await registry.startAll(config.models, { exitOnError: config.exitOnError, failed: config.failedModels });
 
   const kafka = kafkaFrontDoorFromConfig(config, registry, metrics.registry, logger);
   const doors = await openFrontDoors({ config, registry, metrics, logger, http: config.http, after: kafka ? [kafka] : [] });

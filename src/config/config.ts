@@ -52,13 +52,14 @@ const OPTIONS = {
   shutdownGraceMs: { flag: 'shutdown-grace-ms', env: 'GATEWAY_SHUTDOWN_GRACE_MS', help: 'on SIGTERM/SIGINT, time to finish accepted work before exiting anyway' },
   adminToken: { flag: 'admin-token', env: 'GATEWAY_ADMIN_TOKEN', help: 'bearer token for /admin endpoints (unset: admin endpoints are off)' },
   watchModel: { flag: 'watch-model', env: 'GATEWAY_WATCH_MODEL', help: 'reload the model when its artifact or model.json changes on disk' },
+  exitOnError: { flag: 'exit-on-error', env: 'GATEWAY_EXIT_ON_ERROR', help: 'stop at start-up when a model cannot be loaded, as Triton does (--no-exit-on-error: serve the others; the repository index says why it failed)' },
   ...KAFKA_OPTIONS,
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** Flags that take no value (and have a --no- form). */
-const BOOLEAN_FLAGS = new Set<string>(['prepare', 'watch-model', ...KAFKA_BOOLEAN_FLAGS]);
+const BOOLEAN_FLAGS = new Set<string>(['prepare', 'watch-model', 'exit-on-error', ...KAFKA_BOOLEAN_FLAGS]);
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -94,6 +95,7 @@ const rawConfigSchema = z
     shutdownGraceMs: int(0, 3_600_000).default(30_000),
     adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
     watchModel: boolFromString.default(false),
+    exitOnError: boolFromString.default(true),
     ...kafkaConfigShape,
   })
   .superRefine((c, ctx) => {
@@ -134,6 +136,8 @@ export interface GatewayConfig
   readonly repository: ModelRepository;
   /** The models served from the start, in sorted order. */
   readonly models: readonly ModelConfig[];
+  /** With `--no-exit-on-error`: the repository's models whose manifest or settings are bad, left unloaded. */
+  readonly failedModels: readonly FailedModel[];
   /** Served by `/predict` and Kafka records without a `model` header. */
   readonly defaultModel: string;
   readonly overrides: ModelOverrides;
@@ -159,6 +163,33 @@ export function modelConfig(spec: ModelSpec, overrides: ModelOverrides, maxReque
   if (config.maxBatchRows > config.maxQueueRows) issues.push({ field: `${name}: maxBatchRows`, reason: `must not exceed maxQueueRows (${config.maxQueueRows})` });
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/** A model of the repository that could not be loaded at start-up, and why. */
+export interface FailedModel {
+  readonly name: string;
+  readonly error: Error;
+}
+
+/**
+ * Every model of the repository configured for start-up. With `exitOnError`
+ * the first bad manifest or contradicting setting throws; without, such
+ * models are set aside (the others are still served), unless none is left.
+ */
+async function startingModels(repository: ModelRepository, overrides: ModelOverrides, maxRequestRows: number, exitOnError: boolean): Promise<{ models: ModelConfig[]; failed: FailedModel[] }> {
+  if (exitOnError) return { models: (await repository.specs()).map((spec) => modelConfig(spec, overrides, maxRequestRows)), failed: [] };
+  const models: ModelConfig[] = [];
+  const failed: FailedModel[] = [];
+  for (const name of await repository.names()) {
+    try {
+      models.push(modelConfig(await repository.spec(name), overrides, maxRequestRows));
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      failed.push({ name, error });
+    }
+  }
+  if (models.length === 0 && failed.length > 0) throw failed[0]!.error;
+  return { models, failed };
 }
 
 /** Flags and environment as one plain object; flags win over the environment. */
@@ -197,10 +228,11 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
   const { model, modelRepository, defaultModel, workers, maxBatchRows, maxQueueRows, latencySloMs, maxBatchWaitMs, ...raw } = parsed.data;
   const overrides: ModelOverrides = Object.freeze({ workers, maxBatchRows, maxQueueRows, latencySloMs, maxBatchWaitMs });
   const repository = model !== undefined ? ModelRepository.single(await loadModelSpec(model)) : ModelRepository.directory(modelRepository ?? DEFAULT_MODEL_REPOSITORY);
-  const specs = await repository.specs();
-  if (specs.length === 0) throw new ConfigError([{ field: sourceOf('modelRepository'), reason: `${repository.root} holds no model directory (a folder with a model.json)` }]);
-  const models = specs.map((spec) => modelConfig(spec, overrides, raw.maxRequestRows));
-  const names = models.map((m) => m.spec.manifest.name);
+  const { models, failed } = await startingModels(repository, overrides, raw.maxRequestRows, raw.exitOnError);
+  if (models.length === 0 && failed.length === 0) {
+    throw new ConfigError([{ field: sourceOf('modelRepository'), reason: `${repository.root} holds no model directory (a folder with a model.json)` }]);
+  }
+  const names = [...models.map((m) => m.spec.manifest.name), ...failed.map((f) => f.name)].sort();
   if (defaultModel !== undefined && !names.includes(defaultModel)) {
     throw new ConfigError([{ field: sourceOf('defaultModel'), reason: `"${defaultModel}" is not among the models served (${names.join(', ')})` }]);
   }
@@ -208,6 +240,7 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
     ...raw,
     repository,
     models: Object.freeze(models),
+    failedModels: Object.freeze(failed),
     defaultModel: defaultModel ?? names[0]!,
     overrides,
     ...kafkaDerivedConfig(raw),

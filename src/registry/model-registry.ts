@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ModelConfig } from '../config/config.js';
+import type { FailedModel, ModelConfig } from '../config/config.js';
 import { LoadError, ModelNotFoundError, ReloadInProgressError } from '../errors.js';
 import type { ModelSpec } from '../model/manifest.js';
 import type { ModelRepository } from '../model/model-repository.js';
@@ -89,16 +89,28 @@ export class ModelRegistry<M extends RegisteredModel = ServedModel> {
     return Object.fromEntries(this.list().map((model) => [model.name, model.readiness()]));
   }
 
-  /** Starts the models configured at start-up, all at once; any failure stops the others and rejects. */
-  async startAll(configs: readonly ModelConfig[]): Promise<void> {
+  /**
+   * Starts the models configured at start-up, all at once. With
+   * `exitOnError` (the default, as Triton's) any failure stops the others and
+   * rejects. Without, a model that fails (or whose manifest already failed,
+   * `failed`) is left unloaded, its reason in the index, and the others are
+   * served; it rejects only when none started.
+   */
+  async startAll(configs: readonly ModelConfig[], { exitOnError = true, failed = [] }: { exitOnError?: boolean; failed?: readonly FailedModel[] } = {}): Promise<void> {
     const started = await Promise.allSettled(configs.map((config) => this.#options.start(config)));
-    for (const outcome of started) {
+    const failures = [...failed];
+    started.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') this.#add(outcome.value);
-    }
-    const failed = started.find((outcome) => outcome.status === 'rejected');
-    if (failed) {
+      else failures.push({ name: configs[i]!.spec.manifest.name, error: outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)) });
+    });
+    if (failures.length === 0) return;
+    if (exitOnError || this.#models.size === 0) {
       await this.stop();
-      throw failed.reason;
+      throw failures.find((f) => !failed.includes(f))?.error ?? failures[0]!.error;
+    }
+    for (const { name, error } of failures) {
+      this.#failures.set(name, error.message);
+      this.#options.logger.error({ err: error, model: name }, `${name} could not be loaded and is not served (--no-exit-on-error: the others are): ${error.message}`);
     }
   }
 

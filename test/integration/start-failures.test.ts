@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, GatewayError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
-import { BROKEN_MODEL_DIR, startTestGateway, TOY_MODEL_DIR } from '../helpers/gateway.js';
+import { BROKEN_MODEL_DIR, post, startTestGateway, TOY_MODEL_DIR } from '../helpers/gateway.js';
+import { TestRepository } from '../helpers/repository.js';
 
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
@@ -43,5 +44,35 @@ describe('a start that cannot succeed says so at once, in one clear error', () =
     const error = await startTestGateway({ model: BROKEN_MODEL_DIR, workers: 2 }, logger).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(lines.filter((line) => line.includes('restarting'))).toEqual([]);
+  });
+});
+
+describe('--no-exit-on-error: a repository with a model that cannot load (real workers)', () => {
+  it('stops the start by default, and with the flag serves the others, the failed one UNAVAILABLE with why', async () => {
+    const repository = new TestRepository({ broken: { from: BROKEN_MODEL_DIR }, toy: { from: TOY_MODEL_DIR } });
+    try {
+      const { logger } = capture();
+      await expect(startTestGateway({ modelRepository: repository.root, workers: 1 }, logger)).rejects.toBeInstanceOf(GatewayError);
+
+      const { lines, logger: kept } = capture();
+      const gateway = await startTestGateway({ modelRepository: repository.root, workers: 1, exitOnError: false }, kept);
+      try {
+        const answer = await post(gateway.http, '/models/toy/predict', { x: 2 });
+        expect(answer.status).toBe(200);
+        expect((answer.body as { y: number }).y).toBe(4);
+        const index = await gateway.gateway.registry.index();
+        expect(index.map((entry) => [entry.name, entry.state])).toEqual([['broken', 'UNAVAILABLE'], ['toy', 'READY']]);
+        expect(index[0]!.reason).toMatch(/worker 0/);
+        expect(lines.some((line) => line.includes('"level":50') && line.includes('broken could not be loaded and is not served'))).toBe(true);
+        // broken sorts first, so it is the default model: /predict says it is not loaded.
+        const fallback = await post(gateway.http, '/predict', { x: 2 });
+        expect(fallback.status).toBe(404);
+        expect(JSON.stringify(fallback.body)).toContain('is the default model and is not loaded');
+      } finally {
+        await gateway.close();
+      }
+    } finally {
+      repository.remove();
+    }
   });
 });

@@ -117,4 +117,19 @@ describe('config', () => {
     cpSync(path.join(ROOT, 'test', 'fixtures', 'models', 'toy'), path.join(repo, 'other'), { recursive: true });
     await expect(configFrom(['--model-repository', repo])).rejects.toThrow(/names the model "toy", but its directory is "other"/);
   });
+
+  it('stops at a bad manifest in the repository, unless --no-exit-on-error, which sets it aside and keeps the others', async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'gw-repo-'));
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'models', 'toy'), path.join(repo, 'toy'), { recursive: true });
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'models', 'toy'), path.join(repo, 'other'), { recursive: true });
+    await expect(configFrom(['--model-repository', repo])).rejects.toBeInstanceOf(ManifestError);
+    const config = await configFrom(['--model-repository', repo, '--no-exit-on-error']);
+    expect(config.models.map((m) => m.spec.manifest.name)).toEqual(['toy']);
+    expect(config.failedModels.map((f) => [f.name, f.error.message])).toEqual([['other', expect.stringMatching(/names the model "toy"/)]]);
+    // The environment variable says the same; with no model left, the first failure stops it anyway.
+    expect((await configFrom(['--model-repository', repo], { GATEWAY_EXIT_ON_ERROR: 'false' })).failedModels).toHaveLength(1);
+    const bad = mkdtempSync(path.join(os.tmpdir(), 'gw-repo-'));
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'models', 'toy'), path.join(bad, 'other'), { recursive: true });
+    await expect(configFrom(['--model-repository', bad, '--no-exit-on-error'])).rejects.toBeInstanceOf(ManifestError);
+  });
 });

@@ -139,4 +139,27 @@ describe('ModelRegistry', () => {
     expect(registry.list()).toEqual([]);
     repository.remove();
   });
+
+  it('with exitOnError false, serves the models that started and says in the index why the others are not', async () => {
+    const { registry, started, repository } = setup(['a', 'bad-manifest', 'broken'], new Set(['broken']));
+    const configs = ['a', 'broken'].map((name) => ({ spec: { dir: '', manifest: { name } } }) as unknown as ModelConfig);
+    await registry.startAll(configs, { exitOnError: false, failed: [{ name: 'bad-manifest', error: new Error('model manifest x: version: is required') }] });
+    expect(registry.list().map((m) => m.name)).toEqual(['a']);
+    expect(started.get('a')!.stopped).toBe(false);
+    expect(registry.ready()).toBe(true);
+    expect(await registry.index()).toEqual([
+      { name: 'a', version: '0.1.0', state: 'READY' },
+      { name: 'bad-manifest', state: 'UNAVAILABLE', reason: 'model manifest x: version: is required' },
+      { name: 'broken', state: 'UNAVAILABLE', reason: 'worker 0 failed to start: broken is broken' },
+    ]);
+    await registry.stop();
+    repository.remove();
+  });
+
+  it('with exitOnError false, still rejects when no model started', async () => {
+    const { registry, repository } = setup(['broken'], new Set(['broken']));
+    const configs = [{ spec: { dir: '', manifest: { name: 'broken' } } } as unknown as ModelConfig];
+    await expect(registry.startAll(configs, { exitOnError: false })).rejects.toBeInstanceOf(WorkerStartError);
+    repository.remove();
+  });
 });

@@ -21,7 +21,11 @@ export const PROTOCOL_VERSION = 1;
 // Plain MessagePack only: msgpackr's record extension would be smaller but
 // Python's msgpack could not read it. variableMapSize picks fixmap/map16/map32 by
 // size, as Python does, so both sides produce the same bytes (protocol/fixtures.json).
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, encodeUndefinedAsNil: true, variableMapSize: true });
+// int64AsType 'number': a Python int beyond 32 bits (a timestamp in ms, an
+// id) comes back as a number, not a bigint, which no JSON answer or result
+// check takes. Beyond 2^53 it is then inexact, as in any JSON client; an
+// `integer` field's check refuses it there, naming the limit.
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, encodeUndefinedAsNil: true, variableMapSize: true, int64AsType: 'number' });
 
 /** One payload as plain MessagePack. */
 export function packPayload(payload: unknown): Buffer {

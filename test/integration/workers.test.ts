@@ -64,6 +64,16 @@ describe('Python workers (toy model)', () => {
     expect(after.status).toBe(200);
   });
 
+  it('hands a whole number beyond 32 bits to Python as an int, and takes an int beyond 32 bits back as a number', async () => {
+    const sent = [5_000_000_000, -3_000_000_000, 1_733_000_000_000, 4_000_000_000, 2.5];
+    const response = await post(gw.http, '/predict', { instances: sent.map((x) => ({ x, mode: 'type' })) });
+    expect(response.status).toBe(200);
+    const answers = (response.body as { predictions: { y: number; xType: string }[] }).predictions;
+    // Before: 5e9 reached predict() as 5000000000.0 (msgpack float64), and 1.733e12 × 2 came back a bigint the result check refused.
+    expect(answers.map((a) => a.xType)).toEqual(['int', 'int', 'int', 'int', 'float']);
+    expect(answers.map((a) => a.y)).toEqual(sent.map((x) => x * 2));
+  });
+
   it('reports a handler answering the wrong number of results as GW_ERR_MODEL RESULT_LENGTH', async () => {
     const response = await post(gw.http, '/predict', { instances: [{ x: 1, mode: 'short' }, { x: 2 }] });
     expect(response.status).toBe(500);

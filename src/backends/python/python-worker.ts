@@ -8,6 +8,7 @@ import type { Result, Row } from '../../model/row-schema.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
 import { TracebackLines } from './traceback-lines.js';
 import { asError, asReady, decodePayload, encodeFrame, FrameKind, PROTOCOL_VERSION, type ReadyMessage } from '../../protocol/messages.js';
+import { widenIntegers } from '../../protocol/wide-integers.js';
 
 export interface PythonWorkerOptions {
   /** Slot in the pool; stays the same across restarts of that slot. */
@@ -164,7 +165,7 @@ export class PythonWorker {
     this.#nextId = id === MAX_BATCH_ID ? 1 : id + 1;
     return new Promise((resolve, reject) => {
       this.#inFlight.set(id, { resolve, reject });
-      const [header, body] = encodeFrame(FrameKind.PREDICT, id, rows);
+      const [header, body] = encodeFrame(FrameKind.PREDICT, id, widenIntegers(rows));
       this.#requests.cork();
       this.#requests.write(header);
       this.#requests.write(body);

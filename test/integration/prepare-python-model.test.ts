@@ -102,6 +102,13 @@ describe('preparePythonModel (real python3 -m venv, real pip)', () => {
     expect((error as Error).message).toMatch(/model\.bin is missing and the manifest names no "train" script/);
   });
 
+  it('takes an absolute artifact path as it is, as --watch-model does (it was looked for inside the model directory)', async () => {
+    const elsewhere = path.join(mkdtempSync(path.join(tmpdir(), 'gw-artifact-')), 'model.bin');
+    writeFileSync(elsewhere, 'trained elsewhere');
+    const absolute = modelDir({ 'model.json': JSON.stringify(manifest({ artifact: elsewhere })) });
+    await expect(preparePythonModel({ spec: await loadModelSpec(absolute), python: 'python3', workerPython: 'python3', pythonDir, logger: capturingLogger().logger })).resolves.toBe('python3');
+  });
+
   it('names a Python that cannot be started', async () => {
     const fresh = modelDir({ 'model.json': JSON.stringify(manifest({})) });
     const error = await preparePythonModel({ spec: await loadModelSpec(fresh), python: '/nonexistent/python3', pythonDir, logger: capturingLogger().logger }).catch((e: unknown) => e);

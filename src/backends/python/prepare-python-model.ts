@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { PrepareError } from '../../errors.js';
-import type { ModelSpec } from '../../model/manifest.js';
+import { artifactPath, type ModelSpec } from '../../model/manifest.js';
 import { joinPythonPath } from './python-worker.js';
 import { quietStepHeartbeat } from './quiet-step-heartbeat.js';
 
@@ -76,15 +76,17 @@ async function prepareVenv(options: PrepareOptions): Promise<string> {
 }
 
 async function prepareArtifact(spec: ModelSpec, python: string, pythonDir: string, logger: Logger): Promise<void> {
-  const { artifact, train } = spec.manifest;
-  if (artifact !== undefined && !existsSync(path.join(spec.dir, artifact))) {
+  const { artifact: named, train } = spec.manifest;
+  // The same file --watch-model watches: an absolute path stays absolute.
+  const artifact = artifactPath(spec);
+  if (artifact !== undefined && !existsSync(artifact)) {
     if (train === undefined) {
-      throw new PrepareError(`model artifact ${path.join(spec.dir, artifact)} is missing and the manifest names no "train" script`);
+      throw new PrepareError(`model artifact ${artifact} is missing and the manifest names no "train" script`);
     }
-    logger.info({ script: train }, `artifact ${artifact} is missing: training ${spec.manifest.name} (first run only)`);
+    logger.info({ script: train }, `artifact ${named} is missing: training ${spec.manifest.name} (first run only)`);
     await runTraining({ python, pythonDir, script: path.join(spec.dir, train), cwd: spec.dir }, logger, `train the model with ${train}`);
-    if (!existsSync(path.join(spec.dir, artifact))) {
-      throw new PrepareError(`${train} finished but did not write ${artifact}`);
+    if (!existsSync(artifact)) {
+      throw new PrepareError(`${train} finished but did not write ${named}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FailedModel, ModelConfig } from '../config/config.js';
 import { LoadError, ModelNotFoundError, ReloadInProgressError } from '../errors.js';
-import type { ModelSpec } from '../model/manifest.js';
+import { MODEL_NAME, MODEL_NAME_RULE, type ModelSpec } from '../model/manifest.js';
 import type { ModelRepository } from '../model/model-repository.js';
 import type { ReloadOutcome } from './live-model.js';
 import type { ModelReadiness, ServedModel } from './served-model.js';
@@ -170,7 +170,7 @@ export class ModelRegistry<M extends RegisteredModel = ServedModel> {
         const readiness = model.readiness();
         return readiness.ready ? { name, version: model.version, state: 'READY' } : { name, version: model.version, state: 'UNAVAILABLE', reason: readiness.reason ?? 'not ready' };
       }
-      return { name, state: 'UNAVAILABLE', reason: this.#failures.get(name) ?? 'not loaded' };
+      return { name, state: 'UNAVAILABLE', reason: this.#failures.get(name) ?? (MODEL_NAME.test(name) ? 'not loaded' : `not loadable: "${name}" is not a model name (${MODEL_NAME_RULE})`) };
     });
   }
 

@@ -109,6 +109,8 @@ describe('ModelRegistry', () => {
   it('says why a directory named in upper case cannot be loaded, in the answer and in the index', async () => {
     const { registry, repository } = setup(['a']);
     repository.add('Census', { from: TOY_MODEL_DIR });
+    // Said before any load is tried, too.
+    expect((await registry.index()).find((e) => e.name === 'Census')?.reason).toMatch(/^not loadable: "Census" is not a model name \(a name is lower-case/);
     const error = await registry.load('Census').catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/"Census" is not a model name: a name is lower-case letters/);
     const entry = (await registry.index()).find((e) => e.name === 'Census');

@@ -28,12 +28,17 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(body)' : out;
 }
 
-/** What a value is, for "got …": its JSON type, or the number itself when a number is the wrong kind. */
+/** What a value is, for "got …": its JSON type (or NaN / ±Infinity). */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value;
+}
+
+/** The reason for a value where an integer belongs: the number itself when it is one (a fraction), else its type. */
+export function integerReason(input: unknown): string {
+  return `must be integer, got ${typeof input === 'number' && Number.isFinite(input) ? String(input) : describe(input)}`;
 }
 
 function reasonOf(issue: IssueLike): string {
@@ -48,7 +53,7 @@ function reasonOf(issue: IssueLike): string {
       // zod's z.int() expects "int"; the manifest (JSON Schema) calls it "integer".
       const expected = issue.expected === 'int' ? 'integer' : String(issue.expected);
       // A fraction where an integer belongs: the number says more than "got number".
-      if (expected === 'integer' && typeof issue.input === 'number') return `must be integer, got ${issue.input}`;
+      if (expected === 'integer' && typeof issue.input === 'number') return integerReason(issue.input);
       return `must be ${expected}${received ? `, got ${received}` : ''}`;
     }
     case 'too_small': {

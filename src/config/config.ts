@@ -177,18 +177,16 @@ export interface FailedModel {
  * models are set aside (the others are still served), unless none is left.
  */
 async function startingModels(repository: ModelRepository, overrides: ModelOverrides, maxRequestRows: number, exitOnError: boolean): Promise<{ models: ModelConfig[]; failed: FailedModel[] }> {
-  if (exitOnError) return { models: (await repository.specs()).map((spec) => modelConfig(spec, overrides, maxRequestRows)), failed: [] };
+  const names = await repository.names();
+  const outcomes = await Promise.allSettled(names.map(async (name) => modelConfig(await repository.spec(name), overrides, maxRequestRows)));
   const models: ModelConfig[] = [];
   const failed: FailedModel[] = [];
-  for (const name of await repository.names()) {
-    try {
-      models.push(modelConfig(await repository.spec(name), overrides, maxRequestRows));
-    } catch (error) {
-      if (!(error instanceof Error)) throw error;
-      failed.push({ name, error });
-    }
-  }
-  if (models.length === 0 && failed.length > 0) throw failed[0]!.error;
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'fulfilled') models.push(outcome.value);
+    else if (outcome.reason instanceof Error) failed.push({ name: names[i]!, error: outcome.reason });
+    else throw outcome.reason;
+  });
+  if (failed.length > 0 && (exitOnError || models.length === 0)) throw failed[0]!.error;
   return { models, failed };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describe } from '../format-issues.js';
+import { integerReason } from '../format-issues.js';
 import type { ArrayFieldSchema, FieldSchema, ObjectSchema, ScalarFieldSchema } from './manifest.js';
 
 /** A row as the model receives it: field name → JSON scalar (or list of scalars). */
@@ -12,8 +12,7 @@ const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbf
 /** zod says "expected number" for text and "expected int" for 2.5; the manifest's word is "integer" for both. */
 function integerError(issue: { readonly code?: string; readonly input?: unknown }): string | undefined {
   if (issue.code !== 'invalid_type' || issue.input === undefined) return undefined;
-  const input = issue.input;
-  return `must be integer, got ${typeof input === 'number' && Number.isFinite(input) ? String(input) : describe(input)}`;
+  return integerReason(issue.input);
 }
 
 function scalarToZod(field: ScalarFieldSchema): z.ZodType {

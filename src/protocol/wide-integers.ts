@@ -5,18 +5,21 @@
  * rows carry such numbers as `bigint`, which is written as int64 / uint64, so
  * that every whole number reaches the model as a Python `int`. Rows without
  * one are passed on as they are (no copy).
+ *
+ * It runs on every batch sent to a Python worker, on the event loop: the scan
+ * allocates nothing (a `for…in` over each row, not `Object.entries`), and a
+ * number that fits 32 bits is passed after two integer comparisons.
  */
 export function widenIntegers<T>(rows: readonly T[]): readonly T[] {
   let out: T[] | undefined;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    const widened = widenRow(row);
-    if (widened === row) {
+    if (!holdsWide(row)) {
       if (out !== undefined) out.push(row);
       continue;
     }
     out ??= rows.slice(0, i);
-    out.push(widened);
+    out.push(widenRow(row));
   }
   return out ?? rows;
 }
@@ -26,19 +29,26 @@ function isWide(value: unknown): value is number {
   return typeof value === 'number' && value >>> 0 !== value && value >> 0 !== value && Number.isSafeInteger(value);
 }
 
-function widenList(list: readonly unknown[]): readonly unknown[] {
-  if (!list.some(isWide)) return list;
-  return list.map((item) => (isWide(item) ? BigInt(item) : item));
+function holdsWide(row: unknown): boolean {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
+  const record = row as Record<string, unknown>;
+  for (const key in record) {
+    const value = record[key];
+    if (isWide(value)) return true;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) if (isWide(value[i])) return true;
+    }
+  }
+  return false;
 }
 
+/** A copy of a row that holds a wide number, with each one (in a field or a list) as a bigint. */
 function widenRow<T>(row: T): T {
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) return row;
-  let copy: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(row)) {
-    const widened = isWide(value) ? BigInt(value) : Array.isArray(value) ? widenList(value) : value;
-    if (widened === value) continue;
-    copy ??= { ...(row as Record<string, unknown>) };
-    copy[key] = widened;
+  const copy: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const key in copy) {
+    const value = copy[key];
+    if (isWide(value)) copy[key] = BigInt(value);
+    else if (Array.isArray(value) && value.some(isWide)) copy[key] = value.map((item: unknown) => (isWide(item) ? BigInt(item) : item));
   }
-  return (copy as T | undefined) ?? row;
+  return copy as T;
 }

@@ -98,15 +98,17 @@ export class ModelRegistry<M extends RegisteredModel = ServedModel> {
    */
   async startAll(configs: readonly ModelConfig[], { exitOnError = true, failed = [] }: { exitOnError?: boolean; failed?: readonly FailedModel[] } = {}): Promise<void> {
     const started = await Promise.allSettled(configs.map((config) => this.#options.start(config)));
-    const failures = [...failed];
+    const failures: FailedModel[] = [];
     started.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') this.#add(outcome.value);
       else failures.push({ name: configs[i]!.spec.manifest.name, error: outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)) });
     });
+    // Start failures first: with none started, the start stops with one of them.
+    failures.push(...failed);
     if (failures.length === 0) return;
     if (exitOnError || this.#models.size === 0) {
       await this.stop();
-      throw failures.find((f) => !failed.includes(f))?.error ?? failures[0]!.error;
+      throw failures[0]!.error;
     }
     for (const { name, error } of failures) {
       this.#failures.set(name, error.message);

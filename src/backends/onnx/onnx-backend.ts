@@ -65,7 +65,8 @@ export class OnnxBackend implements ModelBackend {
     }
     const derived = [...(manifest.derived ?? []), ...bound.derived];
     if (derived.length > 0) logger.info({ derived }, `derived from the graph of ${manifest.name}: ${derived.join('; ')}`);
-    const leftOut = [...(manifest.leftOut ?? []), ...bound.leftOut];
+    // Outputs are left out only while the manifest's output is derived (bound.leftOut is empty here, the output is declared by then).
+    const leftOut = manifest.leftOut ?? [];
     if (leftOut.length > 0) logger.warn({ leftOut }, `${manifest.name}: ${leftOut.join('; ')}`);
     return { modelPath, binding: bound.binding, intraOpThreads: manifest.onnx.intraOpThreads };
   }

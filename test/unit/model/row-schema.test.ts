@@ -34,6 +34,8 @@ describe('rowSchema (census-income manifest)', () => {
   it('says "integer" for an integer field, as the manifest does, and names the fraction it got', () => {
     expect(issues({ ...example, age: 25.5 })).toEqual([{ field: 'age', reason: 'must be integer, got 25.5' }]);
     expect(issues({ ...example, age: true })).toEqual([{ field: 'age', reason: 'must be integer, got boolean' }]);
+    // Beyond 2^53 a number is no longer exact: an integer field (a result's too) names the limit.
+    expect(issues({ ...example, fnlwgt: 2 ** 60 })).toEqual([{ field: 'fnlwgt', reason: 'must be <= 9007199254740991' }]);
   });
 
   it('refuses a negative age and a fractional count', () => {

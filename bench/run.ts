@@ -28,16 +28,17 @@ import { runBusyMachine, runSlowModel } from './scenarios/objective-robustness.j
 import { runLowLoad } from './scenarios/low-load.js';
 import { bestTuning, DEFAULT_TUNING_GRID, runMlserverTuning } from './scenarios/mlserver-tuning.js';
 import { runOverload } from './scenarios/overload.js';
+import { runOverloadBatched } from './scenarios/overload-batched.js';
 import { runPeak } from './scenarios/peak.js';
 
-const SCENARIOS = ['peak', 'low-load', 'overload', 'batching', 'batching-onnx', 'busy-machine', 'slow-model', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
+const SCENARIOS = ['peak', 'low-load', 'overload', 'overload-batched', 'batching', 'batching-onnx', 'busy-machine', 'slow-model', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'batching', 'batching-onnx', 'busy-machine', 'slow-model'];
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'overload-batched', 'batching', 'batching-onnx', 'busy-machine', 'slow-model'];
 
 const FLAGS = [
   'scenarios', 'systems', 'duration', 'warmup', 'connections', 'rows', 'workers', 'max-batch-rows', 'slo-ms',
   'low-load-duration', 'raw-repeats', 'overload-factor', 'overload-rate', 'overload-duration', 'overload-systems', 'overload-connections', 'overload-timeout-ms',
-  'batch-rows', 'batching-request-rows', 'batching-duration', 'robustness-duration',
+  'batch-rows', 'batching-request-rows', 'batching-duration', 'robustness-duration', 'robustness-rounds', 'overload-request-rows',
   'mlserver-workers', 'mlserver-max-batch-size', 'mlserver-max-batch-time', 'tuning-duration',
   'markdown', 'setup-only',
 ] as const;
@@ -145,6 +146,22 @@ async function main(): Promise<void> {
         );
         break;
       }
+      case 'overload-batched':
+        result.overloadBatched = await runOverloadBatched(
+          {
+            rowsPerRequest: settings.int('overload-request-rows', 'BENCH_OVERLOAD_REQUEST_ROWS', 32),
+            connections,
+            durationS: settings.int('overload-duration', 'BENCH_OVERLOAD_DURATION', Math.min(durationS, 10)),
+            warmupS,
+            factor: settings.optionalNumber('overload-factor', 'BENCH_OVERLOAD_FACTOR') ?? 2,
+            objectiveMs,
+            openConnections: overloadConnections,
+            timeoutMs: settings.int('overload-timeout-ms', 'BENCH_OVERLOAD_TIMEOUT_MS', 10_000),
+          },
+          rows,
+          options,
+        );
+        break;
       case 'batching':
         result.batching = await runBatching({ ...batchingSweep(), rawRepeats: 30 }, rows, options);
         break;
@@ -158,7 +175,12 @@ async function main(): Promise<void> {
         break;
       case 'busy-machine':
       case 'slow-model': {
-        const robustness = { connections, durationS: settings.int('robustness-duration', 'BENCH_ROBUSTNESS_DURATION', Math.min(durationS, 10)), objectiveMs };
+        const robustness = {
+          connections,
+          durationS: settings.int('robustness-duration', 'BENCH_ROBUSTNESS_DURATION', Math.min(durationS, 10)),
+          rounds: settings.int('robustness-rounds', 'BENCH_ROBUSTNESS_ROUNDS', 4),
+          objectiveMs,
+        };
         const measured = scenario === 'busy-machine' ? await runBusyMachine(robustness, rows) : await runSlowModel(robustness);
         result.robustness = [...(result.robustness ?? []), measured];
         break;
@@ -190,7 +212,7 @@ async function main(): Promise<void> {
   const file = writeDatedResult(result);
   // RESULTS.md and the charts it shows are updated together, or neither (--markdown false, for trial runs).
   const markdown = settings.bool('markdown', 'BENCH_MARKDOWN', true);
-  const publish = markdown && (result.peak ?? result.lowLoad ?? result.overload ?? result.batching ?? result.batchingOnnx) !== undefined;
+  const publish = markdown && (result.peak ?? result.lowLoad ?? result.overload ?? result.overloadBatched ?? result.batching ?? result.batchingOnnx) !== undefined;
   const charts = publish ? writeComparisonCharts(result) : [];
   if (publish) replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'run', resultsMarkdown(result));
   const robustness = markdown ? robustnessMarkdown(result) : undefined;

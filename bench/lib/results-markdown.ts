@@ -3,6 +3,7 @@ import { markdownTable } from './markdown-section.js';
 import type { RunResult } from './run-result.js';
 import { checkTargets } from './targets.js';
 import { gatewaySideText, type GatewaySideLatency } from '../scenarios/overload.js';
+import type { RobustnessResult } from '../scenarios/objective-robustness.js';
 
 const f = (v: number, digits = 0): string => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const settingsOf = (s: Readonly<Record<string, unknown>>): string =>
@@ -109,6 +110,35 @@ function overload(run: RunResult): string | undefined {
   ].join('\n');
 }
 
+function overloadBatched(run: RunResult): string | undefined {
+  const o = run.overloadBatched;
+  if (o === undefined) return undefined;
+  const k = o.rowsPerRequest;
+  const { peak, open } = o;
+  const rows = [
+    ['closed loop', f(peak.okPerSec), f(peak.okPerSec * k), '', peak.latencyMs.p50, peak.latencyMs.p99, `${f((peak.non2xx / Math.max(1, peak.requests)) * 100, 1)} %`, ''],
+    [
+      `open loop at ${o.factor}x`,
+      f(open.okPerSec),
+      f(open.okPerSec * k),
+      `${f(o.ofPeak * 100)} %`,
+      f(open.okLatencyMs.p50, 1),
+      f(open.okLatencyMs.p99, 1),
+      `${f(o.refusedShare * 100, 1)} %`,
+      open.refused === 0 ? '' : `${f(open.refusedLatencyMs.p50, 2)} / ${f(open.refusedLatencyMs.p99, 2)}`,
+    ],
+  ];
+  return [
+    `### Overload past capacity: ${k}-row requests at ${o.factor}x their closed loop's goodput, ${open.durationS} s`,
+    '',
+    `One gateway with its objective (${run.objectiveMs} ms): ${peak.connections} connections of ${k}-row requests in a closed loop (enough rows to fill the biggest batches), then an open loop at ${f(open.ratePerSec)} req/s (${f(open.ratePerSec * k)} rows/s), more than the workers can compute. Latencies are per request.`,
+    '',
+    markdownTable(['load', '2xx req/s', 'rows/s', 'of the closed loop', 'p50 ms', 'p99 ms', 'refused', 'refusal p50 / p99 ms'], rows),
+    '',
+    `Client send lag p99 ${f(open.sendLagMs.p99, 2)} ms; client CPU ${open.clientCpuPercent} % of a core.` + feasibilityNote(o.objectiveFeasible) + gatewaySideNote(o.gatewaySide, run.objectiveMs),
+  ].join('\n');
+}
+
 function batching(run: RunResult, onnx = false): string | undefined {
   const b = onnx ? run.batchingOnnx : run.batching;
   if (!b?.runs.length) return undefined;
@@ -142,10 +172,17 @@ function batching(run: RunResult, onnx = false): string | undefined {
 /** The busy-machine and slow-model scenarios: their own section of RESULTS.md, so they can be rerun alone. */
 export function robustnessMarkdown(run: RunResult): string | undefined {
   if (!run.robustness?.length) return undefined;
+  // Runs come in pairs, the gateway with the objective first: one pair a round.
   const rows = run.robustness.flatMap((r) =>
-    r.runs.map((x) => [r.scenario, x.objective ? `${run.objectiveMs} ms` : 'none', f(x.okPerSec), x.non2xx, x.latencyMs.p50, x.latencyMs.p99, x.meanBatchRows === null ? '' : f(x.meanBatchRows, 1)]),
+    r.runs.map((x, i) => [r.scenario, Math.floor(i / 2) + 1, x.objective ? `${run.objectiveMs} ms` : 'none', f(x.okPerSec), x.non2xx, x.latencyMs.p50, x.latencyMs.p99, x.meanBatchRows === null ? '' : f(x.meanBatchRows, 1)]),
   );
-  const ratios = run.robustness.map((r) => `- **${r.scenario}** (${r.description}): goodput with the objective / without = **${r.goodputRatio.toFixed(2)}**, ${(r.refusedShare * 100).toFixed(1)} % of requests refused`);
+  const perRound = (r: RobustnessResult): string =>
+    r.runs
+      .flatMap((x, i) => (i % 2 === 0 && r.runs[i + 1] ? [(x.okPerSec / Math.max(1e-9, r.runs[i + 1]!.okPerSec)).toFixed(2)] : []))
+      .join(', ');
+  const ratios = run.robustness.map(
+    (r) => `- **${r.scenario}** (${r.description}): goodput with the objective / without = **${r.goodputRatio.toFixed(2)}** (rounds: ${perRound(r)}), ${(r.refusedShare * 100).toFixed(1)} % of requests refused`,
+  );
   const load = `load average before ${run.loadAverage.before.join(' / ')}, after ${run.loadAverage.after.join(' / ')}`;
   return [
     `## Does the latency objective ever cost goodput? (\`${run.command}\`, ${run.date.slice(0, 10)})`,
@@ -156,7 +193,7 @@ export function robustnessMarkdown(run: RunResult): string | undefined {
     '',
     ...ratios,
     '',
-    markdownTable(['scenario', 'objective', '2xx req/s', 'refused', 'p50 ms', 'p99 ms', 'rows/batch'], rows),
+    markdownTable(['scenario', 'round', 'objective', '2xx req/s', 'refused', 'p50 ms', 'p99 ms', 'rows/batch'], rows),
   ].join('\n');
 }
 
@@ -174,7 +211,7 @@ function extra(run: RunResult): string | undefined {
 
 /** The generated "side by side" section of bench/RESULTS.md. */
 export function resultsMarkdown(run: RunResult): string {
-  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), batching(run), batching(run, true), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
+  return [header(run), targets(run), peak(run), lowLoad(run), overload(run), overloadBatched(run), batching(run), batching(run, true), tuning(run), extra(run)].filter((s) => s !== undefined).join('\n\n');
 }
 
 function gatewaySideNote(side: GatewaySideLatency | null | undefined, objectiveMs: number): string {

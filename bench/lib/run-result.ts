@@ -1,6 +1,7 @@
 import type { BatchingResult } from '../scenarios/batching.js';
 import type { LowLoadResult } from '../scenarios/low-load.js';
 import type { OverloadRun } from '../scenarios/overload.js';
+import type { OverloadBatchedResult } from '../scenarios/overload-batched.js';
 import type { PeakRun } from '../scenarios/peak.js';
 import type { MlserverTuningRun } from '../scenarios/mlserver-tuning.js';
 import type { RobustnessResult } from '../scenarios/objective-robustness.js';
@@ -21,6 +22,8 @@ export interface RunResult {
   readonly peak?: readonly PeakRun[];
   readonly lowLoad?: LowLoadResult;
   readonly overload?: readonly OverloadRun[];
+  /** Past capacity: multi-row requests at twice their own closed loop's goodput. */
+  readonly overloadBatched?: OverloadBatchedResult;
   readonly batching?: BatchingResult;
   /** The same, for the ONNX export on worker threads (gateway-onnx), with the cap the cost model chose. */
   readonly batchingOnnx?: BatchingResult;

@@ -55,7 +55,7 @@ export interface GatewaySideLatency {
   readonly batchesOverHalf: number | null;
 }
 
-function gatewaySide(before: LatencyHistograms | null, after: LatencyHistograms | null, objectiveMs: number): GatewaySideLatency | null {
+export function gatewaySide(before: LatencyHistograms | null, after: LatencyHistograms | null, objectiveMs: number): GatewaySideLatency | null {
   if (after === null) return null;
   const request = shareAbove(before?.request, after.request, objectiveMs / 1000);
   return {

@@ -3,7 +3,7 @@ import type { Result, Row } from '../model/row-schema.js';
 import { batchCap } from './batch-cap.js';
 import { checkResults, invalidResults, type ResultCheck } from './check-results.js';
 import type { CostModel } from './cost-model.js';
-import { ObjectiveFeasibility } from './objective-feasibility.js';
+import { ObjectiveFeasibility, type InfeasibleReason } from './objective-feasibility.js';
 import { halve, sliceRows } from './halve.js';
 import type { PendingRequest } from './pending-request.js';
 import { splitBatch, type Slice } from './slice.js';
@@ -36,8 +36,8 @@ export interface BatcherHooks {
   onPoison?(error: GatewayError): void;
   /** Nothing queued and nothing at a worker. */
   onIdle?(): void;
-  /** The objective turned infeasible (`false`) or feasible again (`true`); see {@link ObjectiveFeasibility}. */
-  onFeasibilityChange?(feasible: boolean): void;
+  /** The objective turned infeasible (`false`, with why) or feasible again (`true`); see {@link ObjectiveFeasibility}. */
+  onFeasibilityChange?(feasible: boolean, reason: InfeasibleReason | undefined): void;
 }
 
 /** The batching knobs; all may be changed while serving. */
@@ -142,8 +142,13 @@ export class Batcher {
 
   /** Re-reads the settings and the learned cost; call after changing `settings`. */
   refresh(): void {
-    if (this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs)) this.#hooks.onFeasibilityChange?.(this.#feasibility.current!);
+    this.#updateFeasibility();
     this.drain();
+  }
+
+  #updateFeasibility(): void {
+    const feasibility = this.#feasibility;
+    if (feasibility.update(this.#cost.fit, this.settings.latencySloMs, this.settings.maxBatchRows, this.#now())) this.#hooks.onFeasibilityChange?.(feasibility.current!, feasibility.reason);
   }
 
   /** Later batches go to these workers (batches already running finish where they are). */
@@ -359,7 +364,7 @@ export class Batcher {
         const durationMs = finishedAt - startedAt;
         this.#lastBatchDoneAt = finishedAt;
         this.#cost.observe(rows.length, durationMs, finishedAt);
-        if (this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs)) this.#hooks.onFeasibilityChange?.(this.#feasibility.current!);
+        this.#updateFeasibility();
         this.#hooks.onBatchDone?.(rows.length, durationMs, undefined, worker.version);
         for (const slice of slices) slice.request.modelVersion = worker.version;
         splitBatch(slices, results, this.#checkResult === undefined ? undefined : invalidResults(results, this.#checkResult));

@@ -7,6 +7,7 @@ import type { ResultCheck } from './check-results.js';
 import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
 import { admissionRefusal } from './admission.js';
+import { MIN_OBJECTIVE_EFFICIENCY, objectiveEfficiency, type InfeasibleReason } from './objective-feasibility.js';
 
 /** The pool as the engine sees it. */
 export interface EngineWorkers extends WorkerSource {
@@ -114,6 +115,11 @@ export class Engine {
           if (!metrics) return;
           metrics.batchRows.observe({ model }, rows);
           if (predictedMs !== undefined) metrics.batchPredicted.observe({ model }, predictedMs / 1000);
+          const sloMs = this.#settings.latencySloMs;
+          // Where the objective is traded for throughput, on purpose: visible per batch, not only in latency.
+          if (predictedMs !== undefined && sloMs !== undefined && predictedMs > sloMs / 2 + 1e-6) {
+            metrics.batchesOverBudget.inc({ model, reason: this.#batcher.objectiveFeasible === false ? 'infeasible' : 'amortising' });
+          }
           for (const slice of slices) {
             if (slice.offset === 0 && slice.request.dispatchedAt === now) metrics.queueWait.observe({ model }, (now - slice.request.acceptedAt) / 1000);
           }
@@ -127,7 +133,7 @@ export class Engine {
         onPoison: (error) => metrics?.poisonRows.inc({ model, code: error.code }),
         onExpired: () => metrics?.expiredTotal.inc({ model }),
         onIdle: () => this.#notifyIdle(),
-        onFeasibilityChange: (feasible) => this.#reportFeasibility(feasible),
+        onFeasibilityChange: (feasible, reason) => this.#reportFeasibility(feasible, reason),
       },
     });
   }
@@ -241,11 +247,20 @@ export class Engine {
     return refusal && new OverloadedError(refusal.predictedMs, refusal.objectiveMs);
   }
 
-  #reportFeasibility(feasible: boolean): void {
+  #reportFeasibility(feasible: boolean, reason: InfeasibleReason | undefined): void {
     const fit = this.#cost.fit;
-    const detail = { objectiveMs: this.#settings.latencySloMs, oneRowBatchMs: fit && Math.round(fit.fixedMs + fit.perRowMs) };
-    if (feasible) this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');
-    else this.#logger?.warn(detail, 'latency objective cannot be met by this model here now: batching for throughput, refusing only work beyond the next round of batches');
+    const { latencySloMs, maxBatchRows } = this.#settings;
+    const efficiency = fit && latencySloMs !== undefined ? Math.round(objectiveEfficiency(fit, latencySloMs / 2, maxBatchRows) * 100) / 100 : undefined;
+    const detail = { objectiveMs: latencySloMs, oneRowBatchMs: fit && Math.round(fit.fixedMs + fit.perRowMs), objectiveEfficiency: efficiency };
+    if (feasible) {
+      this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');
+      return;
+    }
+    const why =
+      reason === 'efficiency'
+        ? `the batches that fit in half of it would serve under ${MIN_OBJECTIVE_EFFICIENCY * 100} % of what full batches do`
+        : 'a one-row batch takes over half of it';
+    this.#logger?.warn(detail, `latency objective cannot be met by this model here now (${why}): batching for throughput, refusing only work beyond the next round of batches`);
   }
 
   #observe(request: PendingRequest, source: Source): void {

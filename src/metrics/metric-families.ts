@@ -25,6 +25,7 @@ export class MetricFamilies {
   readonly batchRetries: Counter<'model' | 'reason'>;
   readonly poisonRows: Counter<'model' | 'code'>;
   readonly reloads: Counter<'model' | 'outcome'>;
+  readonly batchesOverBudget: Counter<'model' | 'reason'>;
 
   readonly #probes = new Map<string, MetricsProbe>();
   readonly #views = new Map<string, GatewayMetrics>();
@@ -84,6 +85,14 @@ export class MetricFamilies {
     this.batchRetries = new Counter({ name: 'gateway_batch_retried_rows_total', help: 'Rows of failed batches run again (split in halves), by why the batch failed', labelNames: ['model', 'reason'], registers });
     this.poisonRows = new Counter({ name: 'gateway_poison_rows_total', help: 'Rows refused because on their own they fail, crash or hang the model', labelNames: ['model', 'code'], registers });
     this.reloads = new Counter({ name: 'gateway_model_reloads_total', help: 'Model reloads, by outcome (ok, or failed with the old version still serving)', labelNames: ['model', 'outcome'], registers });
+    this.batchesOverBudget = new Counter({
+      name: 'gateway_batches_over_objective_budget_total',
+      help:
+        'Batches sent although the learned cost predicts them longer than half the latency objective (the batch cap\'s budget), by why: ' +
+        'amortising (the queue went out whole to amortise the fixed cost, trading the objective for throughput) or infeasible (no batch fits)',
+      labelNames: ['model', 'reason'],
+      registers,
+    });
     this.rowsTotal = new Counter({ name: 'gateway_rows_total', help: 'Rows accepted for prediction', labelNames: ['model', 'source'], registers });
     this.expiredTotal = new Counter({ name: 'gateway_expired_requests_total', help: 'Requests whose deadline passed before they reached the model', labelNames: ['model'], registers });
     this.shedTotal = new Counter({ name: 'gateway_shed_requests_total', help: 'Requests refused at admission', labelNames: ['model', 'reason'], registers });

@@ -25,7 +25,7 @@ export interface BatchingProbe {
 /** The series a model writes to: the gateway's shared families, labelled with the model's name. */
 const SERIES = [
   'requestDuration', 'queueWait', 'batchRows', 'batchDuration', 'rowsTotal', 'expiredTotal', 'shedTotal',
-  'workerRestarts', 'batchPredicted', 'predictionsTotal', 'batchRetries', 'poisonRows', 'reloads',
+  'workerRestarts', 'batchPredicted', 'predictionsTotal', 'batchRetries', 'poisonRows', 'reloads', 'batchesOverBudget',
 ] as const satisfies readonly (keyof MetricFamilies)[];
 
 /** The fields are the families' own ({@link MetricFamilies}), declared once there. */
@@ -38,5 +38,6 @@ export class GatewayMetrics {
     // Zero-valued series, so dashboards see them before the first event.
     this.workerRestarts.inc({ model }, 0);
     this.expiredTotal.inc({ model }, 0);
+    for (const reason of ['amortising', 'infeasible']) this.batchesOverBudget.inc({ model, reason }, 0);
   }
 }

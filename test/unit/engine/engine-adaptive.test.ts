@@ -65,7 +65,7 @@ describe('adaptive batching where it breaks', () => {
   // for costs of every shape, with and without a wait for fuller batches.
   it.each([
     ['fixed-dominated, infeasible', 150, 0.1],
-    ['fixed-dominated, feasible', 45, 0.1],
+    ['fixed-dominated, one row just under half the objective', 45, 0.1],
     ['per-row-dominated', 1, 2],
     ['mixed', 25, 2],
     ['census on a quiet machine', 12, 0.04],
@@ -103,11 +103,31 @@ describe('adaptive batching where it breaks', () => {
     }
   });
 
-  it('64 closed-loop clients are never refused when the fixed cost dominates a feasible objective (45 ms + 0.4 ms/row)', async () => {
+  it('64 closed-loop clients are never refused when the floor keeps batches past a feasible objective\'s cap (12 ms + 1.2 ms/row)', async () => {
+    // 31 rows fit in 50 ms, at 76 % of a full batch's throughput: feasible.
+    // 64 callers come back as two groups of 32 (50.4 ms), which the floor
+    // sends whole rather than leave one row of each to a batch of its own.
     for (const maxBatchWaitMs of [0, 20]) {
-      const sim = new Simulation(2, line(45, 0.4), { latencySloMs: 100, maxBatchWaitMs });
+      const sim = new Simulation(2, line(12, 1.2), { latencySloMs: 100, maxBatchWaitMs });
       await warmUp(sim);
       expect(sim.engine.state.objectiveFeasible).toBe(true);
+      const before = sim.batches.length;
+      const result = await closedLoop(sim, 64, 3_000);
+      expect(result.refused, `maxBatchWaitMs ${maxBatchWaitMs}`).toBe(0);
+      expect(Math.max(...sim.batches.slice(before)), `maxBatchWaitMs ${maxBatchWaitMs}`).toBeGreaterThan(31);
+    }
+  });
+
+  it('a fixed cost just under half the objective (45 ms + 0.4 ms/row) counts as infeasible, and 64 closed-loop clients are never refused', async () => {
+    // One row fits in 50 ms, but the 12 rows that do serve 11 % of what a
+    // full batch does: under overload, holding every batch to them would
+    // refuse nine rows in ten the workers could have served.
+    for (const maxBatchWaitMs of [0, 20]) {
+      const log = recordingLogger();
+      const sim = new Simulation(2, line(45, 0.4), { latencySloMs: 100, maxBatchWaitMs, logger: log.logger });
+      await warmUp(sim);
+      expect(sim.engine.state.objectiveFeasible).toBe(false);
+      expect(log.warn.at(-1)).toMatch(/under 50 % of what full batches do/);
       const result = await closedLoop(sim, 64, 3_000);
       expect(result.refused, `maxBatchWaitMs ${maxBatchWaitMs}`).toBe(0);
     }

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CostFit } from '../../../src/engine/cost-model.js';
+import { ObjectiveFeasibility, objectiveEfficiency } from '../../../src/engine/objective-feasibility.js';
+import { FAKE_TIMERS } from '../../helpers/flush.js';
+import { openLoop, Simulation, type BatchCost } from '../../helpers/simulation.js';
+
+const fit = (fixedMs: number, perRowMs: number): CostFit => ({ fixedMs, perRowMs, samples: 50 });
+const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
+
+describe('objectiveEfficiency', () => {
+  it('is the throughput of the budget\'s batch over a full batch\'s: 1 when a full batch fits, 0 when no row does', () => {
+    expect(objectiveEfficiency(fit(10, 0.01), 50, 1024)).toBe(1);
+    expect(objectiveEfficiency(fit(60, 0.1), 50, 1024)).toBe(0);
+    // 12 rows fit in 50 ms: 12 / 49.8 against 1024 / 454.6 rows/ms.
+    expect(objectiveEfficiency(fit(45, 0.4), 50, 1024)).toBeCloseTo(12 / 49.8 / (1024 / 454.6), 6);
+    // Per-row cost alone: every size serves alike.
+    expect(objectiveEfficiency(fit(0, 2), 50, 1024)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('ObjectiveFeasibility', () => {
+  it('calls an objective infeasible when one row fits but the batches that fit serve under half of a full batch', () => {
+    const state = new ObjectiveFeasibility();
+    expect(state.update(fit(12, 0.22), 100, 1024, 0)).toBe(false);
+    expect(state.current).toBe(true);
+    // 45 ms + 0.4 ms/row: one row in 45.4 ms fits half of 100 ms; 12 rows serve 11 % of a full batch.
+    expect(state.update(fit(45, 0.4), 100, 1024, 1)).toBe(true);
+    expect(state.current).toBe(false);
+    expect(state.reason).toBe('efficiency');
+    // A one-row batch over the budget says so instead.
+    state.update(fit(60, 0.4), 100, 1024, 2);
+    expect(state.reason).toBe('one-row');
+  });
+
+  it('turns feasible again only at 60 % efficiency held for a second, so a cost hovering at the limit does not flap', () => {
+    const state = new ObjectiveFeasibility();
+    const at = (fixedMs: number): number => objectiveEfficiency(fit(fixedMs, 0.065), 50, 1024);
+    // Fixed costs whose batches keep ~43 %, ~56 % and ~81 % of a full batch's throughput.
+    const [low, mid, high] = [36, 31, 18];
+    expect(at(low)).toBeLessThan(0.5);
+    expect(at(mid)).toBeGreaterThan(0.5);
+    expect(at(mid)).toBeLessThan(0.6);
+    expect(at(high)).toBeGreaterThan(0.6);
+    const update = (fixedMs: number, now: number): boolean => state.update(fit(fixedMs, 0.065), 100, 1024, now);
+    update(low, 0);
+    expect(state.current).toBe(false);
+    expect(update(mid, 100)).toBe(false);
+    expect(state.current).toBe(false);
+    // Good for 900 ms, then a bad reading: the second starts again.
+    expect(update(high, 200)).toBe(false);
+    expect(update(high, 1_100)).toBe(false);
+    expect(update(low, 1_150)).toBe(false);
+    expect(update(high, 1_200)).toBe(false);
+    expect(update(high, 2_100)).toBe(false);
+    expect(state.current).toBe(false);
+    expect(update(high, 2_200)).toBe(true);
+    expect(state.current).toBe(true);
+    // From feasible, the middle one keeps it.
+    expect(update(mid, 2_300)).toBe(false);
+    expect(state.current).toBe(true);
+  });
+
+  it('measures efficiency against the configured maxBatchRows', () => {
+    const state = new ObjectiveFeasibility();
+    // 45 ms + 0.4 ms/row against full batches of 16 rows (51.4 ms): 12 rows keep 78 %.
+    state.update(fit(45, 0.4), 100, 16, 0);
+    expect(state.current).toBe(true);
+  });
+});
+
+describe('overload of a model whose objective is barely feasible', () => {
+  beforeEach(() => {
+    vi.useFakeTimers(FAKE_TIMERS);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('45 ms + 0.1 ms/row, offered twice what full batches serve: the gateway serves at least half of what full batches do, not the budget\'s 49-row batches', async () => {
+    // One row (45.1 ms) fits in half the 100 ms objective, so the objective
+    // used to count as feasible and every batch under overload was capped at
+    // the 49 rows that fit: 2 × 49 rows in 50 ms, 14 % of the 2 × 1024 rows
+    // in 147 ms that full batches serve. Most of the machine was refused.
+    const sim = new Simulation(2, line(45, 0.1), { latencySloMs: 100 });
+    for (const rows of [1, 8, 32, 64, 16, 4, 128, 2]) {
+      void sim.engine.submit(Array.from({ length: rows }, (_, x) => ({ x })), { timeoutMs: 60_000, source: 'http', maxWaitMs: 600_000 });
+      await sim.runToIdle();
+    }
+    const fullRowsPerMs = (2 * 1024) / (45 + 0.1 * 1024);
+    const result = await openLoop(sim, (2 * fullRowsPerMs) / 8, 4_000, 1_000, { rowsPerRequest: 8 });
+    expect(sim.engine.state.objectiveFeasible).toBe(false);
+    expect(result.refused).toBeGreaterThan(0);
+    expect((result.goodput * 8) / 1000 / fullRowsPerMs).toBeGreaterThanOrEqual(0.5);
+  });
+});

@@ -140,6 +140,11 @@ export class Batcher {
     return this.#feasibility.current;
   }
 
+  /** Why it cannot (`undefined` while it can, or is unknown). */
+  get objectiveInfeasibleReason(): InfeasibleReason | undefined {
+    return this.#feasibility.reason;
+  }
+
   /** Re-reads the settings and the learned cost; call after changing `settings`. */
   refresh(): void {
     this.#updateFeasibility();

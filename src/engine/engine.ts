@@ -63,11 +63,14 @@ export interface EngineState {
   readonly batchCap: number;
   readonly cost: CostFit | undefined;
   /**
-   * Whether a one-row batch fits in the latency objective by the learned cost;
-   * `undefined` without an objective or while the cost model warms up. When
-   * `false`, batches are sized for throughput and the objective only bounds queueing.
+   * Whether the latency objective can be met at a price worth paying, by the
+   * learned cost (see ObjectiveFeasibility); `undefined` without an
+   * objective or while the cost model warms up. When `false`, batches are
+   * sized for throughput and the objective only bounds queueing.
    */
   readonly objectiveFeasible: boolean | undefined;
+  /** Why it is `false`; `undefined` otherwise. */
+  readonly objectiveInfeasibleReason: InfeasibleReason | undefined;
   readonly queuedRows: number;
   readonly inFlightBatches: number;
 }
@@ -195,6 +198,7 @@ export class Engine {
       batchCap: this.#batcher.batchCap,
       cost: this.#cost.fit,
       objectiveFeasible: this.#batcher.objectiveFeasible,
+      objectiveInfeasibleReason: this.#batcher.objectiveInfeasibleReason,
       queuedRows: this.#batcher.queuedRows,
       inFlightBatches: this.#batcher.inFlightBatches,
     };

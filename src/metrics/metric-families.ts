@@ -113,8 +113,10 @@ export class MetricFamilies {
     };
     gauge('gateway_batch_rows_cap', 'Most rows the next batch may hold (max batch rows, lowered to fit the latency objective, never below the rows that amortise the fixed cost)', (b) => b.batchCap);
     gauge('gateway_latency_objective_seconds', 'The latency objective admission and batch sizing aim for', (b) => (b.latencySloMs === undefined ? undefined : b.latencySloMs / 1000));
-    gauge('gateway_latency_objective_feasible', 'Whether the learned cost lets a one-row batch fit in half the latency objective (0: batching for throughput, the objective only bounds queueing)', (b) =>
-      b.objectiveFeasible === undefined ? undefined : Number(b.objectiveFeasible),
+    gauge(
+      'gateway_latency_objective_feasible',
+      'Whether the learned cost lets a one-row batch fit in half the latency objective and the batches that fit there keep half the throughput of full ones (0: batching for throughput, the objective only bounds queueing)',
+      (b) => (b.objectiveFeasible === undefined ? undefined : Number(b.objectiveFeasible)),
     );
     gauge('gateway_batch_cost_fixed_seconds', 'Learned fixed cost of one batch (cost = fixed + per_row x rows)', (b) => (b.fixedMs === undefined ? undefined : b.fixedMs / 1000));
     gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));

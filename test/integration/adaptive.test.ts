@@ -5,6 +5,7 @@ import { errorOf, get, post, startTestGateway, type JsonResponse, type TestGatew
 import { CENSUS_MODEL_DIR, ROOT } from '../helpers/paths.js';
 
 const SLOW_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'slow');
+const ADMIN_TOKEN = 'test-admin-token-adaptive-5b21';
 
 /** `clients` callers, each sending `each` requests one after the other; every answer, in order of completion. */
 async function closedLoop(clients: number, each: number, send: (client: number, k: number) => Promise<JsonResponse>): Promise<JsonResponse[]> {
@@ -31,7 +32,7 @@ function refusals(answers: readonly JsonResponse[]): { status: number; code: str
 describe('a model whose fixed batch cost exceeds its latency objective (150 ms per batch, objective 100 ms)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ model: SLOW_MODEL_DIR });
+    gw = await startTestGateway({ model: SLOW_MODEL_DIR, adminToken: ADMIN_TOKEN });
   });
   afterAll(async () => {
     await gw?.close();
@@ -48,8 +49,11 @@ describe('a model whose fixed batch cost exceeds its latency objective (150 ms p
     expect(refusals(answers)).toEqual([]);
     const after = await batchTotals(gw, 'slow');
     expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThanOrEqual(16);
-    // The engine says why it ignores the objective.
+    // The engine says that it ignores the objective, and why.
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_latency_objective_feasible\{model="slow"\} 0$/m);
+    const config = await gw.http.request({ method: 'GET', path: '/admin/config', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(await config.body.json()).toMatchObject({ objectiveFeasible: false, objectiveInfeasibleReason: 'one-row' });
+    expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_batches_over_objective_budget_total\{model="slow",reason="infeasible"\} [1-9]/m);
   });
 
   it('answers one 4096-row request in at most 8 batches', async () => {

@@ -41,7 +41,13 @@ const stateSchema = z.object({
   objectiveFeasible: z
     .boolean()
     .nullable()
-    .describe('Whether a one-row batch meets the latency objective by the learned cost; false: batches are sized for throughput and the objective only bounds queueing; null: no objective, or still learning'),
+    .describe(
+      'Whether the latency objective can be met at a price worth paying, by the learned cost: a one-row batch fits in half of it, and the batches that fit there keep at least half the throughput of full batches; false: batches are sized for throughput and the objective only bounds queueing; null: no objective, or still learning',
+    ),
+  objectiveInfeasibleReason: z
+    .enum(['one-row', 'efficiency'])
+    .nullable()
+    .describe('Why objectiveFeasible is false: one-row (a one-row batch takes over half the objective) or efficiency (the batches that fit in half of it would serve under half of what full batches do); null otherwise'),
   queuedRows: z.int(),
   inFlightBatches: z.int(),
 });
@@ -140,6 +146,7 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
     // Rounded for people reading it: the fit is an estimate, its 15th digit is noise.
     cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples } : null,
     objectiveFeasible: state.objectiveFeasible ?? null,
+    objectiveInfeasibleReason: state.objectiveInfeasibleReason ?? null,
     queuedRows: state.queuedRows,
     inFlightBatches: state.inFlightBatches,
   };

@@ -73,6 +73,14 @@ export class Simulation {
   }
 }
 
+/** A few batches of varied size, so the cost model has a line to fit. */
+export async function warmUp(sim: Simulation): Promise<void> {
+  for (const rows of [1, 8, 32, 64, 16, 4, 128, 2]) {
+    void sim.engine.submit(Array.from({ length: rows }, (_, x) => ({ x })), { timeoutMs: 60_000, source: 'http', maxWaitMs: 600_000 });
+    await sim.runToIdle();
+  }
+}
+
 export interface ClosedLoopResult {
   readonly answered: number;
   readonly refused: number;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
 import { TooManyRowsError, ValidationError } from '../../../src/errors.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, openLoop, seededRandom, Simulation, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, openLoop, seededRandom, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
 
 const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 const opts = { timeoutMs: 60_000, source: 'http' } as const;
@@ -18,14 +18,6 @@ function recordingLogger(): { logger: Logger; warn: string[]; info: string[] } {
   const info: string[] = [];
   const logger = { warn: (_: unknown, msg: string) => warn.push(msg), info: (_: unknown, msg: string) => info.push(msg) } as unknown as Logger;
   return { logger, warn, info };
-}
-
-/** A few batches of varied size, so the cost model has a line to fit. */
-async function warmUp(sim: Simulation): Promise<void> {
-  for (const rows of [1, 8, 32, 64, 16, 4, 128, 2]) {
-    void sim.engine.submit(Array.from({ length: rows }, (_, x) => ({ x })), { ...opts, maxWaitMs: 600_000 });
-    await sim.runToIdle();
-  }
 }
 
 describe('adaptive batching where it breaks', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MetricFamilies } from '../../../src/metrics/metric-families.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, Simulation, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
 
 const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 
@@ -10,10 +10,7 @@ async function overBudget(cost: BatchCost, latencySloMs: number | undefined, cli
   const families = new MetricFamilies();
   const metrics = families.forModel('m', { queuedRows: () => 0, inFlightBatches: () => 0, readyWorkers: () => 2 });
   const sim = new Simulation(2, cost, { latencySloMs, metrics });
-  for (const rows of [1, 8, 32, 64, 16, 4, 128, 2]) {
-    void sim.engine.submit(Array.from({ length: rows }, (_, x) => ({ x })), { timeoutMs: 60_000, source: 'http', maxWaitMs: 600_000 });
-    await sim.runToIdle();
-  }
+  await warmUp(sim);
   await closedLoop(sim, clients, 5_000);
   const counted = await families.batchesOverBudget.get();
   return Object.fromEntries(counted.values.map((v) => [String(v.labels.reason), v.value]));

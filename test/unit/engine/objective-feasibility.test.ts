@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CostFit } from '../../../src/engine/cost-model.js';
 import { ObjectiveFeasibility, objectiveEfficiency } from '../../../src/engine/objective-feasibility.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { openLoop, Simulation, type BatchCost } from '../../helpers/simulation.js';
+import { openLoop, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
 
 const fit = (fixedMs: number, perRowMs: number): CostFit => ({ fixedMs, perRowMs, samples: 50 });
 const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
@@ -82,10 +82,7 @@ describe('overload of a model whose objective is barely feasible', () => {
     // the 49 rows that fit: 2 × 49 rows in 50 ms, 14 % of the 2 × 1024 rows
     // in 147 ms that full batches serve. Most of the machine was refused.
     const sim = new Simulation(2, line(45, 0.1), { latencySloMs: 100 });
-    for (const rows of [1, 8, 32, 64, 16, 4, 128, 2]) {
-      void sim.engine.submit(Array.from({ length: rows }, (_, x) => ({ x })), { timeoutMs: 60_000, source: 'http', maxWaitMs: 600_000 });
-      await sim.runToIdle();
-    }
+    await warmUp(sim);
     const fullRowsPerMs = (2 * 1024) / (45 + 0.1 * 1024);
     const result = await openLoop(sim, (2 * fullRowsPerMs) / 8, 4_000, 1_000, { rowsPerRequest: 8 });
     expect(sim.engine.state.objectiveFeasible).toBe(false);

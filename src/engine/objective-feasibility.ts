@@ -6,9 +6,10 @@ import { rowsWithin, type CostFit } from './cost-model.js';
  * Under overload the objective's cap is what admission holds every batch to;
  * when those batches are mostly fixed cost, honouring the objective would
  * refuse most of what the workers could serve (on the 2-core bench machine,
- * 32-row requests at twice their closed loop: 33–40 % of that closed loop's
- * goodput, and still 36–40 % of the accepted answers late). An objective
- * that costs more than half the throughput is reported, not enforced.
+ * 32-row requests at twice their closed loop: 29–49 % of that closed loop's
+ * goodput, and still 34–67 % of the accepted answers late; 75–99 % with this
+ * rule, bench/RESULTS.md). An objective that costs more than half the
+ * throughput is reported, not enforced.
  */
 export const MIN_OBJECTIVE_EFFICIENCY = 0.5;
 /** Feasible again only at this efficiency or more (hysteresis, as {@link RECOVER_BELOW}). */

@@ -89,7 +89,7 @@ export class MetricFamilies {
       name: 'gateway_batches_over_objective_budget_total',
       help:
         'Batches sent although the learned cost predicts them longer than half the latency objective (the batch cap\'s budget), by why: ' +
-        'amortising (the queue went out whole to amortise the fixed cost, trading the objective for throughput) or infeasible (no batch fits)',
+        'amortising (the queue went out whole to amortise the fixed cost, trading the objective for throughput) or infeasible (the objective reads infeasible, see gateway_latency_objective_feasible: batches sized for throughput)',
       labelNames: ['model', 'reason'],
       registers,
     });

@@ -29,6 +29,15 @@ export const MAX_FIXED_SHARE = 0.25;
 export const DEEP_QUEUE_BATCHES = 1;
 const DEEP_QUEUE_SHARE_OF_MAX = 0.25;
 
+/**
+ * The time one batch may take under an objective: half of it, since a row
+ * that arrives as a batch starts waits for that batch and then rides the
+ * next. The cap, feasibility and the over-budget count all measure against it.
+ */
+export function batchBudgetMs(latencySloMs: number): number {
+  return latencySloMs / 2;
+}
+
 export interface CapInput {
   readonly fit: CostFit | undefined;
   readonly maxBatchRows: number;
@@ -56,7 +65,7 @@ export interface CapInput {
  */
 export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible }: CapInput): number {
   if (fit === undefined || latencySloMs === undefined || objectiveFeasible === false) return maxBatchRows;
-  const fits = rowsWithin(fit, latencySloMs / 2);
+  const fits = rowsWithin(fit, batchBudgetMs(latencySloMs));
   // Not even one row fits: no cap can meet the objective (see ObjectiveFeasibility).
   if (fits === 0 || fits >= maxBatchRows) return maxBatchRows;
   // A deep queue (more than one objective-sized batch) is overload: there

@@ -7,6 +7,7 @@ import type { ResultCheck } from './check-results.js';
 import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
 import { admissionRefusal } from './admission.js';
+import { batchBudgetMs } from './batch-cap.js';
 import { MIN_OBJECTIVE_EFFICIENCY, objectiveEfficiency, type InfeasibleReason } from './objective-feasibility.js';
 
 /** The pool as the engine sees it. */
@@ -120,7 +121,7 @@ export class Engine {
           if (predictedMs !== undefined) metrics.batchPredicted.observe({ model }, predictedMs / 1000);
           const sloMs = this.#settings.latencySloMs;
           // Where the objective is traded for throughput, on purpose: visible per batch, not only in latency.
-          if (predictedMs !== undefined && sloMs !== undefined && predictedMs > sloMs / 2 + 1e-6) {
+          if (predictedMs !== undefined && sloMs !== undefined && predictedMs > batchBudgetMs(sloMs) + 1e-6) {
             metrics.batchesOverBudget.inc({ model, reason: this.#batcher.objectiveFeasible === false ? 'infeasible' : 'amortising' });
           }
           for (const slice of slices) {
@@ -254,7 +255,7 @@ export class Engine {
   #reportFeasibility(feasible: boolean, reason: InfeasibleReason | undefined): void {
     const fit = this.#cost.fit;
     const { latencySloMs, maxBatchRows } = this.#settings;
-    const efficiency = fit && latencySloMs !== undefined ? Math.round(objectiveEfficiency(fit, latencySloMs / 2, maxBatchRows) * 100) / 100 : undefined;
+    const efficiency = fit && latencySloMs !== undefined ? Math.round(objectiveEfficiency(fit, batchBudgetMs(latencySloMs), maxBatchRows) * 100) / 100 : undefined;
     const detail = { objectiveMs: latencySloMs, oneRowBatchMs: fit && Math.round(fit.fixedMs + fit.perRowMs), objectiveEfficiency: efficiency };
     if (feasible) {
       this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');

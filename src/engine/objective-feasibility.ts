@@ -1,3 +1,4 @@
+import { batchBudgetMs } from './batch-cap.js';
 import { rowsWithin, type CostFit } from './cost-model.js';
 
 /**
@@ -94,7 +95,7 @@ export class ObjectiveFeasibility {
     // (With a remembered slope it is estimated, see CostModel.)
     if (fit.sameSizeRows !== undefined && fit.sameSizeRows > 1 && fit.slopeRemembered !== true) return false;
     const oneRowMs = fit.fixedMs + fit.perRowMs;
-    const budgetMs = latencySloMs / 2;
+    const budgetMs = batchBudgetMs(latencySloMs);
     const recovering = previous === false;
     const oneRowFits = oneRowMs <= (recovering ? RECOVER_BELOW : 1) * budgetMs;
     const efficient = oneRowFits && objectiveEfficiency(fit, budgetMs, maxBatchRows) >= (recovering ? RECOVER_EFFICIENCY : MIN_OBJECTIVE_EFFICIENCY);

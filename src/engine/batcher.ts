@@ -3,7 +3,7 @@ import type { Result, Row } from '../model/row-schema.js';
 import { batchCap } from './batch-cap.js';
 import { checkResults, invalidResults, type ResultCheck } from './check-results.js';
 import type { CostModel } from './cost-model.js';
-import { ObjectiveFeasibility, type InfeasibleReason } from './objective-feasibility.js';
+import { ObjectiveFeasibility, type FeasibilityChange, type InfeasibleReason } from './objective-feasibility.js';
 import { halve, sliceRows } from './halve.js';
 import type { PendingRequest } from './pending-request.js';
 import { splitBatch, type Slice } from './slice.js';
@@ -36,8 +36,8 @@ export interface BatcherHooks {
   onPoison?(error: GatewayError): void;
   /** Nothing queued and nothing at a worker. */
   onIdle?(): void;
-  /** The objective turned infeasible (`false`, with why) or feasible again (`true`); see {@link ObjectiveFeasibility}. */
-  onFeasibilityChange?(feasible: boolean, reason: InfeasibleReason | undefined): void;
+  /** The objective turned infeasible (with why) or feasible again; see {@link ObjectiveFeasibility}. */
+  onFeasibilityChange?(change: FeasibilityChange): void;
 }
 
 /** The batching knobs; all may be changed while serving. */
@@ -152,8 +152,8 @@ export class Batcher {
   }
 
   #updateFeasibility(): void {
-    const feasibility = this.#feasibility;
-    if (feasibility.update(this.#cost.fit, this.settings.latencySloMs, this.settings.maxBatchRows, this.#now())) this.#hooks.onFeasibilityChange?.(feasibility.current!, feasibility.reason);
+    const change = this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs, this.settings.maxBatchRows, this.#now());
+    if (change) this.#hooks.onFeasibilityChange?.(change);
   }
 
   /** Later batches go to these workers (batches already running finish where they are). */

@@ -8,7 +8,7 @@ import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
 import { admissionRefusal } from './admission.js';
 import { batchBudgetMs } from './batch-cap.js';
-import { MIN_OBJECTIVE_EFFICIENCY, objectiveEfficiency, type InfeasibleReason } from './objective-feasibility.js';
+import { INFEASIBLE_BECAUSE, type FeasibilityChange, type InfeasibleReason } from './objective-feasibility.js';
 
 /** The pool as the engine sees it. */
 export interface EngineWorkers extends WorkerSource {
@@ -137,7 +137,7 @@ export class Engine {
         onPoison: (error) => metrics?.poisonRows.inc({ model, code: error.code }),
         onExpired: () => metrics?.expiredTotal.inc({ model }),
         onIdle: () => this.#notifyIdle(),
-        onFeasibilityChange: (feasible, reason) => this.#reportFeasibility(feasible, reason),
+        onFeasibilityChange: (change) => this.#reportFeasibility(change),
       },
     });
   }
@@ -252,20 +252,10 @@ export class Engine {
     return refusal && new OverloadedError(refusal.predictedMs, refusal.objectiveMs);
   }
 
-  #reportFeasibility(feasible: boolean, reason: InfeasibleReason | undefined): void {
-    const fit = this.#cost.fit;
-    const { latencySloMs, maxBatchRows } = this.#settings;
-    const efficiency = fit && latencySloMs !== undefined ? Math.round(objectiveEfficiency(fit, batchBudgetMs(latencySloMs), maxBatchRows) * 100) / 100 : undefined;
-    const detail = { objectiveMs: latencySloMs, oneRowBatchMs: fit && Math.round(fit.fixedMs + fit.perRowMs), objectiveEfficiency: efficiency };
-    if (feasible) {
-      this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');
-      return;
-    }
-    const why =
-      reason === 'efficiency'
-        ? `the batches that fit in half of it would serve under ${MIN_OBJECTIVE_EFFICIENCY * 100} % of what full batches do`
-        : 'a one-row batch takes over half of it';
-    this.#logger?.warn(detail, `latency objective cannot be met by this model here now (${why}): batching for throughput, refusing only work beyond the next round of batches`);
+  #reportFeasibility({ feasible, reason, oneRowMs, efficiency }: FeasibilityChange): void {
+    const detail = { objectiveMs: this.#settings.latencySloMs, oneRowBatchMs: Math.round(oneRowMs), objectiveEfficiency: Math.round(efficiency * 100) / 100 };
+    if (feasible) this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');
+    else this.#logger?.warn(detail, `latency objective cannot be met by this model here now (${INFEASIBLE_BECAUSE[reason!]}): batching for throughput, refusing only work beyond the next round of batches`);
   }
 
   #observe(request: PendingRequest, source: Source): void {

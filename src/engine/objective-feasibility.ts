@@ -29,6 +29,22 @@ export const RECOVER_AFTER_MS = 1_000;
 /** Why the objective is infeasible, for the one log line that says so. */
 export type InfeasibleReason = 'one-row' | 'efficiency';
 
+/** Each reason in words, for that log line. */
+export const INFEASIBLE_BECAUSE: Readonly<Record<InfeasibleReason, string>> = {
+  'one-row': 'a one-row batch takes over half of it',
+  efficiency: `the batches that fit in half of it would serve under ${MIN_OBJECTIVE_EFFICIENCY * 100} % of what full batches do`,
+};
+
+/** The state as it turned, with the figures it was judged on. */
+export interface FeasibilityChange {
+  readonly feasible: boolean;
+  /** Set when `feasible` is false. */
+  readonly reason: InfeasibleReason | undefined;
+  readonly oneRowMs: number;
+  /** See {@link objectiveEfficiency}. */
+  readonly efficiency: number;
+}
+
 /**
  * Throughput of the largest batch that fits in `budgetMs` over that of a full
  * batch (`maxBatchRows`), by the learned line: 1 when a full batch fits, 0
@@ -80,25 +96,27 @@ export class ObjectiveFeasibility {
   }
 
   /**
-   * Re-evaluates; returns true when this is news worth one log line: the
-   * objective turned infeasible, or turned feasible again after being infeasible.
+   * Re-evaluates; returns the change when this is news worth one log line:
+   * the objective turned infeasible, or turned feasible again after being
+   * infeasible. `undefined` otherwise.
    */
-  update(fit: CostFit | undefined, latencySloMs: number | undefined, maxBatchRows: number, now: number): boolean {
+  update(fit: CostFit | undefined, latencySloMs: number | undefined, maxBatchRows: number, now: number): FeasibilityChange | undefined {
     const previous = this.#feasible;
     if (fit === undefined || latencySloMs === undefined) {
       this.#feasible = undefined;
       this.#recoveringSince = undefined;
-      return false;
+      return undefined;
     }
     // Every recent batch held the same many rows and no slope was ever
     // learned: the cost of one row is unknown, so the state stays as it was.
     // (With a remembered slope it is estimated, see CostModel.)
-    if (fit.sameSizeRows !== undefined && fit.sameSizeRows > 1 && fit.slopeRemembered !== true) return false;
+    if (fit.sameSizeRows !== undefined && fit.sameSizeRows > 1 && fit.slopeRemembered !== true) return undefined;
     const oneRowMs = fit.fixedMs + fit.perRowMs;
     const budgetMs = batchBudgetMs(latencySloMs);
+    const efficiency = objectiveEfficiency(fit, budgetMs, maxBatchRows);
     const recovering = previous === false;
     const oneRowFits = oneRowMs <= (recovering ? RECOVER_BELOW : 1) * budgetMs;
-    const efficient = oneRowFits && objectiveEfficiency(fit, budgetMs, maxBatchRows) >= (recovering ? RECOVER_EFFICIENCY : MIN_OBJECTIVE_EFFICIENCY);
+    const efficient = efficiency >= (recovering ? RECOVER_EFFICIENCY : MIN_OBJECTIVE_EFFICIENCY);
     let next = oneRowFits && efficient;
     if (recovering) {
       this.#recoveringSince = next ? (this.#recoveringSince ?? now) : undefined;
@@ -107,6 +125,7 @@ export class ObjectiveFeasibility {
     if (next) this.#recoveringSince = undefined;
     this.#feasible = next;
     if (!next) this.#reason = oneRowFits ? 'efficiency' : 'one-row';
-    return next ? previous === false : previous !== false;
+    const news = next ? previous === false : previous !== false;
+    return news ? { feasible: next, reason: this.reason, oneRowMs, efficiency } : undefined;
   }
 }

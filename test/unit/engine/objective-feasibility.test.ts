@@ -21,10 +21,10 @@ describe('objectiveEfficiency', () => {
 describe('ObjectiveFeasibility', () => {
   it('calls an objective infeasible when one row fits but the batches that fit serve under half of a full batch', () => {
     const state = new ObjectiveFeasibility();
-    expect(state.update(fit(12, 0.22), 100, 1024, 0)).toBe(false);
+    expect(state.update(fit(12, 0.22), 100, 1024, 0)).toBeUndefined();
     expect(state.current).toBe(true);
     // 45 ms + 0.4 ms/row: one row in 45.4 ms fits half of 100 ms; 12 rows serve 11 % of a full batch.
-    expect(state.update(fit(45, 0.4), 100, 1024, 1)).toBe(true);
+    expect(state.update(fit(45, 0.4), 100, 1024, 1)).toMatchObject({ feasible: false, reason: 'efficiency', oneRowMs: 45.4 });
     expect(state.current).toBe(false);
     expect(state.reason).toBe('efficiency');
     // A one-row batch over the budget says so instead.
@@ -41,7 +41,8 @@ describe('ObjectiveFeasibility', () => {
     expect(at(mid)).toBeGreaterThan(0.5);
     expect(at(mid)).toBeLessThan(0.6);
     expect(at(high)).toBeGreaterThan(0.6);
-    const update = (fixedMs: number, now: number): boolean => state.update(fit(fixedMs, 0.065), 100, 1024, now);
+    // True when the state turned (news worth a log line).
+    const update = (fixedMs: number, now: number): boolean => state.update(fit(fixedMs, 0.065), 100, 1024, now) !== undefined;
     update(low, 0);
     expect(state.current).toBe(false);
     expect(update(mid, 100)).toBe(false);

@@ -12,7 +12,7 @@ import { closedLoop, type ClosedLoopResult } from '../lib/closed-loop.js';
 import { batchesBetween, batchTotals } from '../lib/gateway-metrics.js';
 import { rawModelTime, type RawModelTime } from '../lib/raw-model-time.js';
 import { withSystem, type SystemOptions } from '../lib/systems/start-system.js';
-import type { SystemName } from '../lib/systems/system.js';
+import { requestBodies, type SystemName } from '../lib/systems/system.js';
 
 export interface BatchingSettings {
   /** Which gateway: the Python workers (default) or the ONNX threads. */
@@ -56,8 +56,7 @@ export async function runBatching(settings: BatchingSettings, rows: readonly Row
   const name = settings.system ?? 'gateway';
   const runAt = (gateway: SystemOptions['gateway'], maxBatchRows: number): Promise<BatchingRun & { capRows: number | null }> =>
     withSystem(name, { ...options, gateway }, async (system) => {
-      const bodies: Buffer[] = [];
-      for (let i = 0; i + settings.rowsPerRequest <= rows.length; i += settings.rowsPerRequest) bodies.push(system.body(rows.slice(i, i + settings.rowsPerRequest)));
+      const bodies = requestBodies(system, rows, settings.rowsPerRequest);
       const load = { url: system.url, path: system.path, bodies, connections: settings.connections };
       if (settings.warmupS > 0) await closedLoop({ ...load, durationS: settings.warmupS });
       const before = await batchTotals(system.url);

@@ -16,6 +16,7 @@ import { closedLoop, type ClosedLoopResult } from '../lib/closed-loop.js';
 import { latencyHistograms, objectiveFeasible, type LatencyHistograms } from '../lib/gateway-metrics.js';
 import { openLoop, type OpenLoopResult } from '../lib/open-loop.js';
 import { withSystem, type SystemOptions } from '../lib/systems/start-system.js';
+import { requestBodies } from '../lib/systems/system.js';
 import { gatewaySide, gatewaySideText, type GatewaySideLatency } from './overload.js';
 
 export interface OverloadBatchedSettings {
@@ -46,8 +47,7 @@ export interface OverloadBatchedResult {
 
 export async function runOverloadBatched(settings: OverloadBatchedSettings, rows: readonly Row[], options: SystemOptions): Promise<OverloadBatchedResult> {
   return withSystem('gateway', options, async (system) => {
-    const bodies: Buffer[] = [];
-    for (let i = 0; i + settings.rowsPerRequest <= rows.length; i += settings.rowsPerRequest) bodies.push(system.body(rows.slice(i, i + settings.rowsPerRequest)));
+    const bodies = requestBodies(system, rows, settings.rowsPerRequest);
     const load = { url: system.url, path: system.path, bodies, connections: settings.connections };
     if (settings.warmupS > 0) await closedLoop({ ...load, durationS: settings.warmupS });
     const peak = await closedLoop({ ...load, durationS: settings.durationS });

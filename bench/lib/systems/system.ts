@@ -20,6 +20,13 @@ export interface RunningSystem {
   stop(): Promise<string>;
 }
 
+/** The rows as consecutive requests of `rowsPerRequest` rows each, in the system's own protocol (a remainder is left out). */
+export function requestBodies(system: Pick<RunningSystem, 'body'>, rows: readonly Row[], rowsPerRequest: number): Buffer[] {
+  const bodies: Buffer[] = [];
+  for (let i = 0; i + rowsPerRequest <= rows.length; i += rowsPerRequest) bodies.push(system.body(rows.slice(i, i + rowsPerRequest)));
+  return bodies;
+}
+
 /** Environment of a Python peer: one BLAS/OpenMP thread per process, as the gateway gives its workers. */
 export function singleThreadedEnv(): NodeJS.ProcessEnv {
   return { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1', PYTHONUNBUFFERED: '1' };

@@ -18,11 +18,12 @@ const RECOVER_EFFICIENCY = 0.6;
 /** A one-row batch must cost at most this share of its budget before an infeasible objective counts as met again. */
 const RECOVER_BELOW = 0.8;
 /**
- * And both must have held this long. A machine whose cores are shared with
- * the load (the bench's client beside the gateway and its workers) moves the
- * learned line by a third from one second to the next: without a dwell, 64
- * closed-loop clients of 32 rows saw the state turn nine times in 13 s, and
- * each feasible spell capped their batches and refused some of them.
+ * And both must have held this long. On a machine whose cores are shared
+ * with the load (the bench's client beside the gateway and its workers) the
+ * learned one-row cost read anywhere from 34 to 47 ms within one 40-s run:
+ * without a dwell, 64 closed-loop clients of 32 rows saw the state turn nine
+ * times in 13 s, and each feasible spell capped their batches and refused
+ * some of them.
  */
 export const RECOVER_AFTER_MS = 1_000;
 

@@ -16,6 +16,21 @@ describe('objectiveEfficiency', () => {
     // Per-row cost alone: every size serves alike.
     expect(objectiveEfficiency(fit(0, 2), 50, 1024)).toBeCloseTo(1, 6);
   });
+
+  it('keeps at least half whenever the objective is at least four times the fixed cost plus two rows (the README\'s rule of thumb)', () => {
+    // Then at least fixed / perRow rows fit in half of it, and a batch that
+    // is at most half fixed cost serves at least half of what any batch can.
+    for (const fixedMs of [0.5, 1.5, 5, 12, 35, 45, 150]) {
+      for (const perRowMs of [0.001, 0.04, 0.22, 1, 2, 7]) {
+        for (const maxBatchRows of [16, 256, 1024, 4096]) {
+          const objectiveMs = 4 * fixedMs + 2 * perRowMs;
+          expect(objectiveEfficiency(fit(fixedMs, perRowMs), objectiveMs / 2, maxBatchRows), `${fixedMs} + ${perRowMs}/row, ${maxBatchRows}`).toBeGreaterThanOrEqual(0.5);
+        }
+      }
+    }
+    // Four times the fixed cost alone is not enough when one row costs about as much as the fixed part: 1 row of 2.5 ms fits in 3 ms.
+    expect(objectiveEfficiency(fit(1.5, 1), 3, 1024)).toBeLessThan(0.5);
+  });
 });
 
 describe('ObjectiveFeasibility', () => {

@@ -49,7 +49,8 @@ export function admissionRefusal(input: AdmissionInput): Refusal | undefined {
   const backlog = queuedRows + rows;
   const cap = batchCap({ fit, maxBatchRows: input.maxBatchRows, latencySloMs: input.latencySloMs, backlogRows: backlog, objectiveFeasible: input.objectiveFeasible });
   if (backlog <= cap * workers) return undefined;
-  const batchMs = fit.fixedMs + fit.perRowMs * Math.min(cap, backlog);
+  // Planned at the slow end of batch times (CostFit.slowMarginMs), not at the line's average.
+  const batchMs = fit.fixedMs + fit.perRowMs * Math.min(cap, backlog) + (fit.slowMarginMs ?? 0);
   const rounds = Math.ceil(Math.ceil(backlog / cap) / workers);
   // Running batches are, on average, half done.
   const queueMs = batchMs / 2 + (rounds - 1) * batchMs;

@@ -1,5 +1,5 @@
 import { rowsWithin, type CostFit } from './cost-model.js';
-import type { ObjectiveFeasibility } from './objective-feasibility.js';
+import { MIN_OBJECTIVE_EFFICIENCY, type ObjectiveFeasibility } from './objective-feasibility.js';
 
 /**
  * The share of throughput a capped batch must keep, compared with one batch of
@@ -52,7 +52,11 @@ export interface CapInput {
  * Most rows the next batch may hold.
  *
  * Under a feasible objective, the rows that fit in half of it (a request
- * arriving as a batch starts waits for that batch, then rides the next), but,
+ * arriving as a batch starts waits for that batch, then rides the next) even
+ * when the batch runs as slowly as the slow ones do ({@link CostFit.slowMarginMs}),
+ * or, when that margin leaves room for few rows, the fewest that keep
+ * {@link MIN_OBJECTIVE_EFFICIENCY} of a full batch's throughput (the most the
+ * objective may cost, as {@link ObjectiveFeasibility} judges it). And,
  * while the queue is short, never fewer than {@link amortisingRows}: when the
  * fixed cost dominates, a smaller batch costs nearly as much as a full one, so
  * capping it would lower throughput (and goodput) without making anyone's
@@ -65,9 +69,16 @@ export interface CapInput {
  */
 export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible }: CapInput): number {
   if (fit === undefined || latencySloMs === undefined || objectiveFeasible === false) return maxBatchRows;
-  const fits = rowsWithin(fit, batchBudgetMs(latencySloMs));
+  const budgetMs = batchBudgetMs(latencySloMs);
   // Not even one row fits: no cap can meet the objective (see ObjectiveFeasibility).
-  if (fits === 0 || fits >= maxBatchRows) return maxBatchRows;
+  if (rowsWithin(fit, budgetMs) === 0) return maxBatchRows;
+  const fits = Math.max(
+    // The slow batches must fit, not only the average one,
+    rowsWithin(fit, budgetMs - (fit.slowMarginMs ?? 0)),
+    // but the cap never costs more than the objective may (see MIN_OBJECTIVE_EFFICIENCY).
+    rowsKeeping(fit, MIN_OBJECTIVE_EFFICIENCY, maxBatchRows),
+  );
+  if (fits >= maxBatchRows) return maxBatchRows;
   // A deep queue (more than one objective-sized batch) is overload: there
   // the objective's cap holds, and admission refuses the excess, so that what
   // is accepted is answered in time.
@@ -88,9 +99,18 @@ export function amortisingRows(fit: CostFit, backlogRows: number): number {
   const { fixedMs: a, perRowMs: b } = fit;
   if (a <= 0) return 1;
   if (b <= 0) return Number.POSITIVE_INFINITY;
-  const e = MIN_BATCH_EFFICIENCY;
   const s = MAX_FIXED_SHARE;
-  const ofBacklog = backlogRows <= 1 ? 1 : (e * backlogRows * a) / (a + (1 - e) * b * backlogRows);
+  const ofBacklog = backlogRows <= 1 ? 1 : rowsKeeping(fit, MIN_BATCH_EFFICIENCY, backlogRows);
   const amortised = ((1 - s) / s) * (a / b);
   return Math.max(1, Math.ceil(Math.max(ofBacklog, amortised) - 1e-9));
+}
+
+/**
+ * The fewest rows whose batch keeps `share` of the throughput of one batch of
+ * `rows`, by the line: `c / (a + b·c) ≥ share · n / (a + b·n)`, i.e.
+ * `c ≥ share·n·a / (a + (1 − share)·b·n)` (at least one).
+ */
+export function rowsKeeping({ fixedMs: a, perRowMs: b }: CostFit, share: number, rows: number): number {
+  if (a <= 0) return 1;
+  return Math.max(1, Math.ceil((share * rows * a) / (a + (1 - share) * b * rows) - 1e-9));
 }

@@ -1,5 +1,15 @@
 /** A fitted slope counts only when it is this many standard errors above zero. */
 const CREDIBLE_SLOPE_T = 2;
+/**
+ * The slow batches planned for lie this many standard deviations of the
+ * scatter above the line: 1.645 is the 95th percentile of a normal. An
+ * accepted row waits for the batch running when it arrived and then rides its
+ * own, so two batches' times add up in its answer; planning each at its 95th
+ * percentile keeps about 99 % of the answers within their sum.
+ */
+const SLOW_BATCH_Z = 1.645;
+/** The scatter is estimated only from at least this many batches' worth of weight. */
+const MIN_SCATTER_BATCHES = 5;
 
 /** What one batch is predicted to cost: `fixedMs + perRowMs × rows`. */
 export interface CostFit {
@@ -22,6 +32,19 @@ export interface CostFit {
    * cost is an estimate, not unknown.
    */
   readonly slopeRemembered?: boolean;
+  /**
+   * How much longer than the line the slow batches run, in milliseconds
+   * (the scatter of recent batches about the line, at its 95th percentile;
+   * absent while too few batches show it). The line is a mean: sizing
+   * batches and the queue to it put about half of the batches past the
+   * budget. On the 2-core bench machine, with the client on the same cores,
+   * full batches predicted at 98 ms took 60–154 ms, and with batches sized to
+   * half of a 200-ms objective 30 % of the accepted answers were late
+   * (bench/RESULTS.md, "Issue 14: planning with the slow batches"). The
+   * objective's cap (`batchCap`) and admission (`admissionRefusal`) add it
+   * to the line.
+   */
+  readonly slowMarginMs?: number;
 }
 
 export interface CostModelOptions {
@@ -118,6 +141,36 @@ export class CostModel {
   }
 
   #solve(): CostFit {
+    const line = this.#solveLine();
+    const slowMarginMs = this.#slowMarginMs(line);
+    return slowMarginMs > 0 ? { ...line, slowMarginMs } : line;
+  }
+
+  /**
+   * {@link SLOW_BATCH_Z} standard deviations of the recent batches' scatter
+   * about `line`, the line in use (fitted, remembered or flat), from the same
+   * weighted sums: the scatter the line leaves now, so it follows a machine
+   * that turns noisy or quiet as fast as the line follows its cost, and the
+   * line's own learning (its misfit while batches are few) fades as soon as
+   * the line fits them. It cannot lock the engine: every batch that runs is
+   * measured, and a wider margin only makes batches smaller (never below the
+   * size that amortises the fixed cost while the queue is short) or the
+   * objective infeasible (batches for throughput), and admission's queue
+   * shorter (never shorter than the next round of batches).
+   */
+  #slowMarginMs({ fixedMs: a, perRowMs: b }: CostFit): number {
+    const w = this.#w;
+    const effectiveBatches = (w * w) / this.#w2;
+    if (effectiveBatches < MIN_SCATTER_BATCHES) return 0;
+    // Weighted mean of (y − a − b·x)², expanded over the sums.
+    const meanSquare =
+      this.#syy / w - (2 * a * this.#sy) / w - (2 * b * this.#sxy) / w + a * a + (2 * a * b * this.#sx) / w + (b * b * this.#sxx) / w;
+    // Two parameters were fitted from these batches.
+    const variance = Math.max(0, meanSquare) * (effectiveBatches / (effectiveBatches - 2));
+    return SLOW_BATCH_Z * Math.sqrt(variance);
+  }
+
+  #solveLine(): CostFit {
     const samples = this.#samples;
     const meanX = this.#sx / this.#w;
     const meanY = this.#sy / this.#w;

@@ -120,6 +120,11 @@ export class MetricFamilies {
     );
     gauge('gateway_batch_cost_fixed_seconds', 'Learned fixed cost of one batch (cost = fixed + per_row x rows)', (b) => (b.fixedMs === undefined ? undefined : b.fixedMs / 1000));
     gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));
+    gauge(
+      'gateway_batch_cost_slow_margin_seconds',
+      'How much longer than the learned cost the slow batches run (the 95th percentile of the scatter about it); the batch cap and admission plan with cost plus this',
+      (b) => (b.slowMarginMs === undefined ? undefined : b.slowMarginMs / 1000),
+    );
   }
 
   /** The series a newly loaded model writes to; its gauges read `probe` from now on. */

@@ -19,6 +19,7 @@ export interface BatchingProbe {
   readonly latencySloMs: number | undefined;
   readonly fixedMs: number | undefined;
   readonly perRowMs: number | undefined;
+  readonly slowMarginMs: number | undefined;
   readonly objectiveFeasible: boolean | undefined;
 }
 

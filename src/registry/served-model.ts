@@ -66,7 +66,7 @@ export class ServedModel implements PredictingModel {
       workerMemoryBytes: () => live?.pool.workerMemoryBytes,
       batching: () => {
         const { batchCap, settings, cost, objectiveFeasible } = engine.state;
-        return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, objectiveFeasible };
+        return { batchCap, latencySloMs: settings.latencySloMs, fixedMs: cost?.fixedMs, perRowMs: cost?.perRowMs, slowMarginMs: cost === undefined ? undefined : (cost.slowMarginMs ?? 0), objectiveFeasible };
       },
     });
     const engine: Engine = new Engine({

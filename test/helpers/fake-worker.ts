@@ -11,6 +11,8 @@ interface Running {
 /** A worker whose batches finish when the test says so. */
 export class FakeWorker implements BatchWorker {
   readonly batches: (readonly Row[])[] = [];
+  /** When each of `batches` was sent (`performance.now()`, the fake clock under fake timers). */
+  readonly startedAt: number[] = [];
   kills = 0;
   #running: Running | undefined;
 
@@ -22,6 +24,7 @@ export class FakeWorker implements BatchWorker {
 
   run(rows: readonly Row[]): Promise<Result[]> {
     this.batches.push(rows);
+    this.startedAt.push(performance.now());
     return new Promise((resolve, reject) => {
       this.#running = { rows, resolve, reject };
     });

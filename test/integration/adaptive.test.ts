@@ -52,8 +52,13 @@ describe('a model whose fixed batch cost exceeds its latency objective (150 ms p
     // The engine says that it ignores the objective, and why.
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_latency_objective_feasible\{model="slow"\} 0$/m);
     const config = await gw.http.request({ method: 'GET', path: '/admin/config', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    expect(await config.body.json()).toMatchObject({ objectiveFeasible: false, objectiveInfeasibleReason: 'one-row' });
-    expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_batches_over_objective_budget_total\{model="slow",reason="infeasible"\} [1-9]/m);
+    const state = (await config.body.json()) as { cost: { slowMarginMs: number } };
+    expect(state).toMatchObject({ objectiveFeasible: false, objectiveInfeasibleReason: 'one-row' });
+    const metrics = (await get(gw.http, '/metrics')).text;
+    expect(metrics).toMatch(/^gateway_batches_over_objective_budget_total\{model="slow",reason="infeasible"\} [1-9]/m);
+    // What the cap and admission add to the line for the slow batches: reported in both places alike.
+    expect(state.cost.slowMarginMs).toBeGreaterThanOrEqual(0);
+    expect(metrics).toMatch(/^gateway_batch_cost_slow_margin_seconds\{model="slow"\} \d/m);
   });
 
   it('answers one 4096-row request in at most 8 batches', async () => {

@@ -37,7 +37,15 @@ const stateSchema = z.object({
   batchTimeoutFloorMs: z.number(),
   maxQueueRows: z.int(),
   batchCap: z.number().describe('Most rows the next batch may hold now: maxBatchRows, lowered to fit the latency objective but never below the size that amortises the fixed batch cost'),
-  cost: z.object({ fixedMs: z.number(), perRowMs: z.number(), samples: z.int() }).nullable().describe('The learned batch cost: fixedMs + perRowMs × rows'),
+  cost: z
+    .object({
+      fixedMs: z.number(),
+      perRowMs: z.number(),
+      samples: z.int(),
+      slowMarginMs: z.number().describe('How much longer than the line the slow batches run (the 95th percentile of the recent batches\' scatter about it): the batch cap and admission plan with the line plus this'),
+    })
+    .nullable()
+    .describe('The learned batch cost: fixedMs + perRowMs × rows'),
   objectiveFeasible: z
     .boolean()
     .nullable()
@@ -144,7 +152,7 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
     maxQueueRows: settings.maxQueueRows,
     batchCap: Number.isFinite(state.batchCap) ? state.batchCap : settings.maxBatchRows,
     // Rounded for people reading it: the fit is an estimate, its 15th digit is noise.
-    cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples } : null,
+    cost: state.cost ? { fixedMs: round(state.cost.fixedMs, 3), perRowMs: round(state.cost.perRowMs, 5), samples: state.cost.samples, slowMarginMs: round(state.cost.slowMarginMs ?? 0, 3) } : null,
     objectiveFeasible: state.objectiveFeasible ?? null,
     objectiveInfeasibleReason: state.objectiveInfeasibleReason ?? null,
     queuedRows: state.queuedRows,

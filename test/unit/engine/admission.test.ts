@@ -46,4 +46,17 @@ describe('admissionRefusal', () => {
     expect(refused(perRow)).toBeDefined();
     expect(refused({ ...perRow, maxWaitMs: 30_000 })).toBeUndefined();
   });
+
+  it('plans the queue with the slow batches: the slow margin shortens the queue it takes, never below the next round', () => {
+    // Full batches of 1024 rows take 61.2 ms on the line, well inside half of a 200-ms objective.
+    const fast = { fit: { fixedMs: 10, perRowMs: 0.05, samples: 50 }, latencySloMs: 200, maxWaitMs: 200, queuedRows: 4095 };
+    // Two rounds ahead: 30.6 + 61.2 ms of queue, then its own 61.2 ms batch: in time.
+    expect(refused(fast)).toBeUndefined();
+    // The same batches, but the slow ones run 20 ms past the line: 40.6 + 81.2 + 81.2 ms is late.
+    const slow = { ...fast, fit: { ...fast.fit, slowMarginMs: 20 } };
+    expect(refused(slow)).toBeDefined();
+    // Rows that ride the next round, or find a worker idle, are still taken.
+    expect(refused({ ...slow, queuedRows: 2047 })).toBeUndefined();
+    expect(refused({ ...slow, inFlightBatches: 1 })).toBeUndefined();
+  });
 });

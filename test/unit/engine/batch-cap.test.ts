@@ -15,16 +15,30 @@ describe('batchCap', () => {
   });
 
   it('fixed-dominated cost: never below the size that amortises the fixed cost, unless the queue is deep', () => {
-    const cost = fit(40, 0.5);
-    // Half the objective fits only (50 - 40) / 0.5 = 20 rows, a batch that is 80 % fixed cost,
-    // so a short queue goes out whole, up to where the fixed cost is a quarter of the batch (3 × 40 / 0.5 = 240 rows) ...
-    expect(cap(cost, 10, 100)).toBe(240);
-    expect(cap(cost, 40, 100)).toBe(240);
-    // (and so do the queues of a closed loop of up to a quarter of maxBatchRows clients) ...
-    expect(cap(cost, 256, 100)).toBe(240);
+    const cost = fit(20, 0.5);
+    // Half the objective fits only (50 - 20) / 0.5 = 60 rows, a batch that is 40 % fixed cost,
+    // so a short queue goes out whole, up to where the fixed cost is a quarter of the batch (3 × 20 / 0.5 = 120 rows) ...
+    expect(cap(cost, 10, 100)).toBe(120);
+    expect(cap(cost, 40, 100)).toBe(120);
+    // (and the queues of a closed loop of up to a quarter of maxBatchRows clients go out in batches
+    // that keep 90 % of one batch's throughput: 141 of 256 rows) ...
+    expect(cap(cost, 256, 100)).toBe(141);
     // ... but a longer queue, and more than two objective-sized batches, is overload: the objective's cap holds there.
-    expect(cap(cost, 257, 100)).toBe(20);
-    expect(cap(cost, 5000, 100)).toBe(20);
+    expect(cap(cost, 257, 100)).toBe(60);
+    expect(cap(cost, 5000, 100)).toBe(60);
+  });
+
+  it('sizes batches so that the slow ones fit, not the average one, but never below half a full batch\'s throughput', () => {
+    // (50 - 1) / 0.05 = 980 rows fit on the line; batches that run 20 ms past it fit (30 - 1) / 0.05 = 580.
+    expect(cap(fit(1, 0.05), 5000, 100)).toBe(980);
+    expect(cap({ ...fit(1, 0.05), slowMarginMs: 20 }, 5000, 100)).toBe(580);
+    // 10 ms + 0.05 ms/row: 800 rows fit on the line, 400 with a 20-ms margin, and 100 with a
+    // 35-ms one, which would cost over half the throughput: the cap stops at the rows that keep half.
+    const line = fit(10, 0.05);
+    expect(cap({ ...line, slowMarginMs: 20 }, 5000, 100)).toBe(400);
+    const floor = cap({ ...line, slowMarginMs: 35 }, 5000, 100);
+    expect(throughput(line, floor) / throughput(line, 1024)).toBeGreaterThanOrEqual(0.5);
+    expect(throughput(line, floor - 1) / throughput(line, 1024)).toBeLessThan(0.5);
   });
 
   it('a short queue of a fixed-dominated model keeps 90 % of the throughput of one batch of all of it', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CostModel } from '../../../src/engine/cost-model.js';
+import { seededRandom } from '../../helpers/simulation.js';
 
 describe('CostModel', () => {
   it('predicts nothing until it has seen the warm-up batches', () => {
@@ -109,5 +110,59 @@ describe('CostModel memory in time', () => {
     const slow = 100 + 0.5 * 41;
     expect(timed.predict(41)!).toBeGreaterThan(0.7 * slow);
     expect(perBatchOnly.predict(41)!).toBeLessThan(0.5 * slow);
+  });
+});
+
+describe('CostModel slow margin: how much longer than the line the slow batches run', () => {
+  it('is none on a line the batches follow exactly, and 1.645 standard deviations of their scatter when they do not', () => {
+    const exact = new CostModel();
+    const noisy = new CostModel();
+    const random = seededRandom(7);
+    let now = 0;
+    for (let i = 0; i < 400; i++) {
+      now += 20;
+      const rows = 1 + (i % 10) * 50;
+      exact.observe(rows, 10 + 0.05 * rows, now);
+      // Uniform scatter of ±20 ms: standard deviation 20 / √3 ≈ 11.5 ms.
+      noisy.observe(rows, 10 + 0.05 * rows + 40 * (random() - 0.5), now);
+    }
+    expect(exact.fit!.slowMarginMs ?? 0).toBeLessThan(0.01);
+    expect(noisy.fit!.slowMarginMs!).toBeGreaterThan(1.645 * 11.5 * 0.7);
+    expect(noisy.fit!.slowMarginMs!).toBeLessThan(1.645 * 11.5 * 1.3);
+  });
+
+  it('follows a machine that turns noisy, then quiet again, within seconds', () => {
+    const cost = new CostModel();
+    const random = seededRandom(11);
+    let now = 0;
+    const run = (ms: number, scatterMs: number): void => {
+      for (const end = now + ms; now < end; ) {
+        now += 20;
+        const rows = 1 + (Math.floor(now / 20) % 10) * 50;
+        cost.observe(rows, 10 + 0.05 * rows + scatterMs * (random() - 0.5), now);
+      }
+    };
+    run(5_000, 0);
+    expect(cost.fit!.slowMarginMs ?? 0).toBeLessThan(0.01);
+    run(2_000, 40);
+    const noisy = cost.fit!.slowMarginMs!;
+    expect(noisy).toBeGreaterThan(10);
+    // Three quiet seconds later, the noisy batches weigh about 2 % of the sums.
+    run(3_000, 0);
+    expect(cost.fit!.slowMarginMs ?? 0).toBeLessThan(0.15 * noisy);
+  });
+
+  it('counts the scatter of batches all of one size (full batches under overload) about their mean', () => {
+    const cost = new CostModel();
+    const random = seededRandom(3);
+    let now = 0;
+    for (let i = 0; i < 200; i++) {
+      now += 50;
+      cost.observe(1024, 100 + 60 * (random() - 0.5), now);
+    }
+    expect(cost.fit!.sameSizeRows).toBe(1024);
+    // ±30 ms uniform: standard deviation 17.3 ms.
+    expect(cost.fit!.slowMarginMs!).toBeGreaterThan(1.645 * 17.3 * 0.7);
+    expect(cost.fit!.slowMarginMs!).toBeLessThan(1.645 * 17.3 * 1.3);
   });
 });

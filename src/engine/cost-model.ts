@@ -60,6 +60,9 @@ export interface CostModelOptions {
  * Learns a model's batch cost online, as BentoML and Clipper do: a weighted
  * least-squares line through (rows, milliseconds) of recent batches, so that
  * a model that gets slower (or a machine that gets busier) is followed.
+ * From the same batches it learns how far they scatter about the line
+ * ({@link CostFit.slowMarginMs}), so that the objective is planned with the
+ * slow batches, not the average one.
  *
  * Memory is bounded both in batches and in time: when batches are slow and
  * rare (a busy machine, a slow model), the per-batch decay alone would keep a

@@ -39,7 +39,7 @@ export interface CostFit {
    * batches and the queue to it put about half of the batches past the
    * budget. On the 2-core bench machine, with the client on the same cores,
    * full batches predicted at 98 ms took 60–154 ms, and with batches sized to
-   * half of a 200-ms objective 30 % of the accepted answers were late
+   * half of a 200-ms objective 27–56 % of the accepted answers were late
    * (bench/RESULTS.md, "Issue 14: planning with the slow batches"). The
    * objective's cap (`batchCap`) and admission (`admissionRefusal`) add it
    * to the line.
@@ -157,9 +157,9 @@ export class CostModel {
    * line's own learning (its misfit while batches are few) fades as soon as
    * the line fits them. It cannot lock the engine: every batch that runs is
    * measured, and a wider margin only makes batches smaller (never below the
-   * size that amortises the fixed cost while the queue is short) or the
-   * objective infeasible (batches for throughput), and admission's queue
-   * shorter (never shorter than the next round of batches).
+   * size that amortises the fixed cost while the queue is short, nor below
+   * the one that keeps half of a full batch's throughput) and admission's
+   * queue shorter (never shorter than the next round of batches).
    */
   #slowMarginMs({ fixedMs: a, perRowMs: b }: CostFit): number {
     const w = this.#w;

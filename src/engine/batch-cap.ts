@@ -1,5 +1,5 @@
 import { rowsWithin, type CostFit } from './cost-model.js';
-import { MIN_OBJECTIVE_EFFICIENCY, type ObjectiveFeasibility } from './objective-feasibility.js';
+import type { ObjectiveFeasibility } from './objective-feasibility.js';
 
 /**
  * The share of throughput a capped batch must keep, compared with one batch of
@@ -52,11 +52,7 @@ export interface CapInput {
  * Most rows the next batch may hold.
  *
  * Under a feasible objective, the rows that fit in half of it (a request
- * arriving as a batch starts waits for that batch, then rides the next) even
- * when the batch runs as slowly as the slow ones do ({@link CostFit.slowMarginMs}),
- * or, when that margin leaves room for few rows, the fewest that keep
- * {@link MIN_OBJECTIVE_EFFICIENCY} of a full batch's throughput (the most the
- * objective may cost, as {@link ObjectiveFeasibility} judges it). And,
+ * arriving as a batch starts waits for that batch, then rides the next), but,
  * while the queue is short, never fewer than {@link amortisingRows}: when the
  * fixed cost dominates, a smaller batch costs nearly as much as a full one, so
  * capping it would lower throughput (and goodput) without making anyone's
@@ -69,16 +65,9 @@ export interface CapInput {
  */
 export function batchCap({ fit, maxBatchRows, latencySloMs, backlogRows, objectiveFeasible }: CapInput): number {
   if (fit === undefined || latencySloMs === undefined || objectiveFeasible === false) return maxBatchRows;
-  const budgetMs = batchBudgetMs(latencySloMs);
+  const fits = rowsWithin(fit, batchBudgetMs(latencySloMs));
   // Not even one row fits: no cap can meet the objective (see ObjectiveFeasibility).
-  if (rowsWithin(fit, budgetMs) === 0) return maxBatchRows;
-  const fits = Math.max(
-    // The slow batches must fit, not only the average one,
-    rowsWithin(fit, budgetMs - (fit.slowMarginMs ?? 0)),
-    // but the cap never costs more than the objective may (see MIN_OBJECTIVE_EFFICIENCY).
-    rowsKeeping(fit, MIN_OBJECTIVE_EFFICIENCY, maxBatchRows),
-  );
-  if (fits >= maxBatchRows) return maxBatchRows;
+  if (fits === 0 || fits >= maxBatchRows) return maxBatchRows;
   // A deep queue (more than one objective-sized batch) is overload: there
   // the objective's cap holds, and admission refuses the excess, so that what
   // is accepted is answered in time.
@@ -110,7 +99,7 @@ export function amortisingRows(fit: CostFit, backlogRows: number): number {
  * `rows`, by the line: `c / (a + b·c) ≥ share · n / (a + b·n)`, i.e.
  * `c ≥ share·n·a / (a + (1 − share)·b·n)` (at least one).
  */
-export function rowsKeeping({ fixedMs: a, perRowMs: b }: CostFit, share: number, rows: number): number {
+function rowsKeeping({ fixedMs: a, perRowMs: b }: CostFit, share: number, rows: number): number {
   if (a <= 0) return 1;
   return Math.max(1, Math.ceil((share * rows * a) / (a + (1 - share) * b * rows) - 1e-9));
 }

@@ -35,14 +35,14 @@ export interface CostFit {
   /**
    * How much longer than the line the slow batches run, in milliseconds
    * (the scatter of recent batches about the line, at its 95th percentile;
-   * absent while too few batches show it). The line is a mean: sizing
-   * batches and the queue to it put about half of the batches past the
-   * budget. On the 2-core bench machine, with the client on the same cores,
-   * full batches predicted at 98 ms took 60–154 ms, and with batches sized to
-   * half of a 200-ms objective 27–56 % of the accepted answers were late
-   * (bench/RESULTS.md, "Issue 14: planning with the slow batches"). The
-   * objective's cap (`batchCap`) and admission (`admissionRefusal`) add it
-   * to the line.
+   * absent while too few batches show it). The line is a mean: on the 2-core
+   * bench machine, with the client on the same cores, full batches predicted
+   * at 98 ms took 60–154 ms, and with a 500-ms objective admission filled the
+   * queue to a predicted 481 ms, so 37–45 % of the accepted answers were late
+   * (bench/RESULTS.md, "Issue 14: planning with the slow batches").
+   * Admission (`admissionRefusal`) adds it to every batch it counts. The
+   * batch cap does not: batches shrunk for it made the round that is always
+   * admitted smaller, and refused closed-loop clients who came straight back.
    */
   readonly slowMarginMs?: number;
 }
@@ -156,10 +156,8 @@ export class CostModel {
    * that turns noisy or quiet as fast as the line follows its cost, and the
    * line's own learning (its misfit while batches are few) fades as soon as
    * the line fits them. It cannot lock the engine: every batch that runs is
-   * measured, and a wider margin only makes batches smaller (never below the
-   * size that amortises the fixed cost while the queue is short, nor below
-   * the one that keeps half of a full batch's throughput) and admission's
-   * queue shorter (never shorter than the next round of batches).
+   * measured, and a wider margin only makes admission's queue shorter, never
+   * shorter than the next round of batches.
    */
   #slowMarginMs({ fixedMs: a, perRowMs: b }: CostFit): number {
     const w = this.#w;

@@ -122,7 +122,7 @@ export class MetricFamilies {
     gauge('gateway_batch_cost_per_row_seconds', 'Learned cost of one more row in a batch', (b) => (b.perRowMs === undefined ? undefined : b.perRowMs / 1000));
     gauge(
       'gateway_batch_cost_slow_margin_seconds',
-      'How much longer than the learned cost the slow batches run (the 95th percentile of the scatter about it); the batch cap and admission plan with cost plus this',
+      'How much longer than the learned cost the slow batches run (the 95th percentile of the scatter about it); admission plans the queue with cost plus this',
       (b) => (b.slowMarginMs === undefined ? undefined : b.slowMarginMs / 1000),
     );
   }

@@ -107,6 +107,8 @@ export interface ClosedLoopOptions {
    * Real clients come back spread over a few milliseconds, not all at once.
    */
   readonly roundTripMs?: () => number;
+  /** Rows in each request (1 by default). */
+  readonly rowsPerRequest?: number;
 }
 
 /**
@@ -124,7 +126,7 @@ export async function closedLoop(sim: Simulation, clients: number, durationMs: n
   let retry: (() => void)[] = [];
   const send = (): void => {
     if (sim.now >= end) return;
-    sim.engine.submit([{ x: 1 }], { timeoutMs: 60_000, source: 'http' }).then(
+    sim.engine.submit(Array.from({ length: options.rowsPerRequest ?? 1 }, () => ({ x: 1 })), { timeoutMs: 60_000, source: 'http' }).then(
       () => {
         if (sim.now <= end) answered += 1;
         const roundTrip = options.roundTripMs?.() ?? 0;

@@ -42,7 +42,7 @@ const stateSchema = z.object({
       fixedMs: z.number(),
       perRowMs: z.number(),
       samples: z.int(),
-      slowMarginMs: z.number().describe('How much longer than the line the slow batches run (the 95th percentile of the recent batches\' scatter about it): the batch cap and admission plan with the line plus this'),
+      slowMarginMs: z.number().describe('How much longer than the line the slow batches run (the 95th percentile of the recent batches\' scatter about it): admission plans the queue with the line plus this'),
     })
     .nullable()
     .describe('The learned batch cost: fixedMs + perRowMs × rows'),

@@ -28,19 +28,6 @@ describe('batchCap', () => {
     expect(cap(cost, 5000, 100)).toBe(60);
   });
 
-  it('sizes batches so that the slow ones fit, not the average one, but never below half a full batch\'s throughput', () => {
-    // (50 - 1) / 0.05 = 980 rows fit on the line; batches that run 20 ms past it fit (30 - 1) / 0.05 = 580.
-    expect(cap(fit(1, 0.05), 5000, 100)).toBe(980);
-    expect(cap({ ...fit(1, 0.05), slowMarginMs: 20 }, 5000, 100)).toBe(580);
-    // 10 ms + 0.05 ms/row: 800 rows fit on the line, 400 with a 20-ms margin, and 100 with a
-    // 35-ms one, which would cost over half the throughput: the cap stops at the rows that keep half.
-    const line = fit(10, 0.05);
-    expect(cap({ ...line, slowMarginMs: 20 }, 5000, 100)).toBe(400);
-    const floor = cap({ ...line, slowMarginMs: 35 }, 5000, 100);
-    expect(throughput(line, floor) / throughput(line, 1024)).toBeGreaterThanOrEqual(0.5);
-    expect(throughput(line, floor - 1) / throughput(line, 1024)).toBeLessThan(0.5);
-  });
-
   it('a short queue of a fixed-dominated model keeps 90 % of the throughput of one batch of all of it', () => {
     const cost = fit(45, 0.1);
     // (50 - 45) / 0.1 = 50 rows fit; 64 closed-loop clients queue up to 100 rows.

@@ -237,27 +237,35 @@ describe('adaptive batching where it breaks', () => {
   it('batches whose times scatter (a shared machine): open-loop overload is answered within the objective, not only on average', async () => {
     // 10 ms + 0.05 ms/row, and three batches in ten run up to 40 ms longer
     // (preempted): a full batch takes 61–101 ms, 67 on average, so two
-    // workers serve about 30,500 rows/s. Planning with the average batch
-    // put a third of the accepted answers past the objective; planning with
-    // the slow ones (the line's slow margin) keeps them within it.
-    const scattered = (seed: number): BatchCost => {
-      const random = seededRandom(seed);
-      return (rows) => 10 + 0.05 * rows + (random() < 0.3 ? 40 * random() : 0);
-    };
+    // workers serve about 30,500 rows/s. With a 200-ms objective admission
+    // queues several rounds of full batches; planned with the average batch
+    // it put a third of the accepted answers past the objective, planned
+    // with the slow ones (the line's slow margin) it keeps them within it,
+    // and gives up no throughput.
+    const random = seededRandom(5);
+    const sim = new Simulation(2, (rows) => 10 + 0.05 * rows + (random() < 0.3 ? 40 * random() : 0), { latencySloMs: 200 });
+    await warmUp(sim);
+    const result = await openLoop(sim, 9, 8_000, 3_000, { rowsPerRequest: 8 });
+    expect(sim.engine.state.cost!.slowMarginMs).toBeGreaterThan(10);
+    expect(result.refused).toBeGreaterThan(0);
+    expect(result.lateShare(200)).toBeLessThan(0.02);
     const capacity = (2 * 1024) / (10 + 0.05 * 1024 + 6);
-    // An objective with room for full batches: nothing of the throughput is given up.
-    const roomy = new Simulation(2, scattered(5), { latencySloMs: 200 });
-    await warmUp(roomy);
-    const atRoomy = await openLoop(roomy, 9, 8_000, 3_000, { rowsPerRequest: 8 });
-    expect(atRoomy.lateShare(200)).toBeLessThan(0.05);
-    expect((8 * atRoomy.goodput) / 1000).toBeGreaterThan(0.9 * capacity);
-    // A tight one: the batches that fit are smaller, at most half the throughput is given up for it.
-    const tight = new Simulation(2, scattered(1), { latencySloMs: 100 });
-    await warmUp(tight);
-    const atTight = await openLoop(tight, 7.5, 8_000, 3_000, { rowsPerRequest: 8 });
-    expect(tight.engine.state.objectiveFeasible).toBe(true);
-    expect(atTight.lateShare(100)).toBeLessThan(0.05);
-    expect((8 * atTight.goodput) / 1000).toBeGreaterThan(0.5 * capacity);
+    expect((8 * result.goodput) / 1000).toBeGreaterThan(0.9 * capacity);
+  });
+
+  it('batches whose times scatter do not make a closed loop of 64 × 32-row clients refused (a per-row-dominated model, ONNX-like)', async () => {
+    // 0.2 ms + 0.03 ms/row, and three batches in ten up to 30 ms longer:
+    // full batches (31 ms on the line) fit half the 100-ms objective, so the
+    // whole closed loop (2,048 rows) rides the next round. Shrinking batches
+    // for the slow margin made that round smaller and refused the clients,
+    // who came straight back: on the bench, 16–17k rows/s with 30,000
+    // refused instead of 32–33k.
+    const random = seededRandom(9);
+    const sim = new Simulation(2, (rows) => 0.2 + 0.03 * rows + (random() < 0.3 ? 30 * random() : 0), { latencySloMs: 100 });
+    await warmUp(sim);
+    const result = await closedLoop(sim, 64, 3_000, { rowsPerRequest: 32 });
+    expect(sim.engine.state.cost!.slowMarginMs).toBeGreaterThan(5);
+    expect(result.refused).toBe(0);
   });
 
   it('a request larger than the queue can ever hold gets a non-retriable 413-class error naming the limit', async () => {

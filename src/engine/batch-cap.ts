@@ -88,18 +88,9 @@ export function amortisingRows(fit: CostFit, backlogRows: number): number {
   const { fixedMs: a, perRowMs: b } = fit;
   if (a <= 0) return 1;
   if (b <= 0) return Number.POSITIVE_INFINITY;
+  const e = MIN_BATCH_EFFICIENCY;
   const s = MAX_FIXED_SHARE;
-  const ofBacklog = backlogRows <= 1 ? 1 : rowsKeeping(fit, MIN_BATCH_EFFICIENCY, backlogRows);
+  const ofBacklog = backlogRows <= 1 ? 1 : (e * backlogRows * a) / (a + (1 - e) * b * backlogRows);
   const amortised = ((1 - s) / s) * (a / b);
   return Math.max(1, Math.ceil(Math.max(ofBacklog, amortised) - 1e-9));
-}
-
-/**
- * The fewest rows whose batch keeps `share` of the throughput of one batch of
- * `rows`, by the line: `c / (a + b·c) ≥ share · n / (a + b·n)`, i.e.
- * `c ≥ share·n·a / (a + (1 − share)·b·n)` (at least one).
- */
-function rowsKeeping({ fixedMs: a, perRowMs: b }: CostFit, share: number, rows: number): number {
-  if (a <= 0) return 1;
-  return Math.max(1, Math.ceil((share * rows * a) / (a + (1 - share) * b * rows) - 1e-9));
 }

@@ -1,3 +1,4 @@
+import type { OpenLoopResult } from './open-loop.js';
 import type { RunResult } from './run-result.js';
 
 /** One target of issue 3, measured in one run. */
@@ -10,6 +11,24 @@ export interface TargetCheck {
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
 const x = (v: number | undefined): string => (v === undefined ? 'not measured' : `${v.toFixed(v < 10 ? 2 : 1)}x`);
+
+/** An open loop's accepted p99 against the objective; `note` follows the figure. */
+function p99Check(target: string, open: OpenLoopResult | undefined, objectiveMs: number, note = ''): TargetCheck {
+  return {
+    target,
+    measured: open ? `${open.okLatencyMs.p99.toFixed(1)} ms${note}` : 'not measured',
+    met: open ? open.ok > 0 && open.okLatencyMs.p99 <= objectiveMs : null,
+  };
+}
+
+/** An open loop's refusals answered within 5 ms (p99). With nothing refused there was no excess to refuse: neither met nor missed. */
+function refusalCheck(target: string, open: OpenLoopResult | undefined, noneRefused: string): TargetCheck {
+  return {
+    target,
+    measured: open ? (open.refused === 0 ? noneRefused : `p99 ${open.refusedLatencyMs.p99.toFixed(2)} ms, p50 ${open.refusedLatencyMs.p50.toFixed(2)} ms`) : 'not measured',
+    met: open && open.refused > 0 ? open.refusedLatencyMs.p99 <= 5 : null,
+  };
+}
 
 /** The targets of issue 3 against this run's figures (ratios between systems measured side by side). */
 export function checkTargets(run: RunResult): TargetCheck[] {
@@ -46,23 +65,16 @@ export function checkTargets(run: RunResult): TargetCheck[] {
   const over = run.overload?.find((r) => r.system === 'gateway');
   const goodput = ratio(over?.okPerSec, gateway?.okPerSec);
   checks.push({ target: 'overload at 2x: goodput ≥ 90 % of peak', measured: goodput === undefined ? 'not measured' : `${(goodput * 100).toFixed(0)} %`, met: goodput === undefined ? null : goodput >= 0.9 });
-  checks.push({
-    target: `overload: p99 of accepted ≤ objective (${run.objectiveMs} ms)`,
-    measured: over ? `${over.okLatencyMs.p99.toFixed(1)} ms${over.objectiveFeasible === false ? ' (objective infeasible on this machine during the run)' : ''}` : 'not measured',
-    met: over ? over.ok > 0 && over.okLatencyMs.p99 <= run.objectiveMs : null,
-  });
+  checks.push(
+    p99Check(`overload: p99 of accepted ≤ objective (${run.objectiveMs} ms)`, over, run.objectiveMs, over?.objectiveFeasible === false ? ' (objective infeasible on this machine during the run)' : ''),
+  );
   const side = over?.gatewaySide;
   checks.push({
     target: `overload, the gateway's own clock: answered later than the objective (the p99 target is 1 % or less)`,
     measured: side?.overObjective == null ? 'not measured' : `${(side.overObjective * 100).toFixed(1)} % (queue wait over half the objective: ${side.queueOverHalf == null ? '?' : (side.queueOverHalf * 100).toFixed(1)} %)`,
     met: null,
   });
-  checks.push({
-    target: 'overload: refusals answered within 5 ms (p99)',
-    // Nothing refused: every request was served, so there was no excess to refuse (neither met nor missed).
-    measured: over ? (over.refused === 0 ? 'none refused: every request was served' : `p99 ${over.refusedLatencyMs.p99.toFixed(2)} ms, p50 ${over.refusedLatencyMs.p50.toFixed(2)} ms`) : 'not measured',
-    met: over && over.refused > 0 ? over.refusedLatencyMs.p99 <= 5 : null,
-  });
+  checks.push(refusalCheck('overload: refusals answered within 5 ms (p99)', over, 'none refused: every request was served'));
 
   // Past capacity (issue 14): the same three promises, against the closed loop of the same requests.
   const batched = run.overloadBatched;
@@ -72,18 +84,16 @@ export function checkTargets(run: RunResult): TargetCheck[] {
     measured: batched ? `${(batched.ofPeak * 100).toFixed(0)} % (${(batched.refusedShare * 100).toFixed(1)} % refused)` : 'not measured',
     met: batched ? batched.ofPeak >= 0.9 : null,
   });
-  checks.push({
-    target: `overload past capacity: p99 of accepted ≤ objective (${run.objectiveMs} ms)`,
-    measured: batched
-      ? `${batched.open.okLatencyMs.p99.toFixed(1)} ms (p50 ${batched.open.okLatencyMs.p50.toFixed(1)} ms; the closed loop's own p99 ${batched.peak.latencyMs.p99} ms)${batched.objectiveFeasible === false ? ', objective infeasible at the end' : ''}`
-      : 'not measured',
-    met: batched ? batched.open.ok > 0 && batched.open.okLatencyMs.p99 <= run.objectiveMs : null,
-  });
-  checks.push({
-    target: 'overload past capacity: refusals answered within 5 ms (p99)',
-    measured: batched ? (batched.open.refused === 0 ? 'none refused' : `p99 ${batched.open.refusedLatencyMs.p99.toFixed(2)} ms, p50 ${batched.open.refusedLatencyMs.p50.toFixed(2)} ms`) : 'not measured',
-    met: batched && batched.open.refused > 0 ? batched.open.refusedLatencyMs.p99 <= 5 : null,
-  });
+  checks.push(
+    p99Check(
+      `overload past capacity: p99 of accepted ≤ objective (${run.objectiveMs} ms)`,
+      batched?.open,
+      run.objectiveMs,
+      batched &&
+        ` (p50 ${batched.open.okLatencyMs.p50.toFixed(1)} ms; the closed loop's own p99 ${batched.peak.latencyMs.p99} ms)${batched.objectiveFeasible === false ? ', objective infeasible at the end' : ''}`,
+    ),
+  );
+  checks.push(refusalCheck('overload past capacity: refusals answered within 5 ms (p99)', batched?.open, 'none refused'));
 
   for (const scenario of ['busy-machine', 'slow-model'] as const) {
     const measured = run.robustness?.find((r) => r.scenario === scenario);

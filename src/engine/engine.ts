@@ -149,17 +149,27 @@ export class Engine {
 
   /** As {@link submit}, with the model version that answered. */
   predict(rows: readonly Row[], options: SubmitOptions): Promise<Prediction> {
-    const refusal = this.#admit(rows.length, options.maxWaitMs);
-    if (refusal) {
-      this.#metrics?.shedTotal.inc({ model: this.#metrics.model, reason: refusal.code });
-      return Promise.reject(refusal);
-    }
+    const refusal = this.refusalOf(rows.length, options.maxWaitMs);
+    if (refusal) return Promise.reject(refusal);
     const now = this.#now();
     const request = new PendingRequest(rows, options.timeoutMs, now);
     this.#metrics?.rowsTotal.inc({ model: this.#metrics.model, source: options.source }, rows.length);
     this.#batcher.enqueue(request);
     if (this.#metrics) this.#observe(request, options.source);
     return request.promise.then((results) => ({ results, modelVersion: request.modelVersion }));
+  }
+
+  /**
+   * The error a request of `rows` rows would be refused with now (shutting
+   * down, not ready, queue full, overloaded), counted as shed; `undefined`
+   * when it would be taken. Admission only grows stricter with more rows, so
+   * asked with one row it answers for every request whatever its size: the
+   * HTTP front door asks so before reading a body (see `refuseBeforeBody`).
+   */
+  refusalOf(rows: number, maxWaitMs: number | undefined): GatewayError | undefined {
+    const refusal = this.#admit(rows, maxWaitMs);
+    if (refusal) this.#metrics?.shedTotal.inc({ model: this.#metrics.model, reason: refusal.code });
+    return refusal;
   }
 
   /** Offers queued rows to workers; the pool calls this when a worker becomes ready. */

@@ -73,16 +73,23 @@ export class ForwardedModel implements PredictingModel {
   }
 
   /** Each row becomes one record (the worker instances batch rows of many requests and front ends); results in row order. */
+  refusalOf(rows: number, _maxWaitMs: number | undefined): GatewayError | undefined {
+    try {
+      if (this.#draining) throw new ShuttingDownError(`model ${this.name} is being unloaded`);
+      this.#forwarder.admit(rows);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      this.metrics.shedTotal.inc({ model: this.name, reason: error.code });
+      return error;
+    }
+  }
+
   async predict(rows: readonly Row[], options: PredictOptions): Promise<Prediction> {
     const started = performance.now();
     const labels = { model: this.name, source: options.source };
-    try {
-      if (this.#draining) throw new ShuttingDownError(`model ${this.name} is being unloaded`);
-      this.#forwarder.admit(rows.length);
-    } catch (error) {
-      if (error instanceof GatewayError) this.metrics.shedTotal.inc({ model: this.name, reason: error.code });
-      throw error;
-    }
+    const refusal = this.refusalOf(rows.length, options.maxWaitMs);
+    if (refusal) throw refusal;
     this.metrics.rowsTotal.inc(labels, rows.length);
     this.#pendingRows += rows.length;
     const outcomes = await Promise.all(rows.map((row) => this.#forwarder.forward(row, this.name, options)));

@@ -1,4 +1,5 @@
 import type { Prediction, SubmitOptions } from '../engine/engine.js';
+import type { GatewayError } from '../errors.js';
 import type { Manifest, ObjectSchema } from '../model/manifest.js';
 import type { Row } from '../model/row-schema.js';
 import type { ReloadOutcome } from './live-model.js';
@@ -26,6 +27,12 @@ export interface PredictingModel {
   readonly output: ObjectSchema;
   readonly ready: boolean;
   readiness(): ModelReadiness;
+  /**
+   * The error any request of at least `rows` rows would be refused with now
+   * (shutting down, not ready, queue full, overloaded), counted as shed, or
+   * `undefined`. The HTTP routes ask it with one row before reading a body.
+   */
+  refusalOf(rows: number, maxWaitMs: number | undefined): GatewayError | undefined;
   /** Results in row order, or a `GatewayError` (its code decides each front door's answer). */
   predict(rows: readonly Row[], options: PredictOptions): Promise<Prediction>;
   reload(): Promise<ReloadOutcome>;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BackendPool, ModelBackend } from '../backends/model-backend.js';
 import type { ModelConfig } from '../config/config.js';
 import { Engine, type Prediction, type SubmitOptions } from '../engine/engine.js';
+import type { GatewayError } from '../errors.js';
 import type { MetricFamilies } from '../metrics/metric-families.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { Manifest, ModelSpec, ObjectSchema } from '../model/manifest.js';
@@ -166,6 +167,10 @@ export class ServedModel implements PredictingModel {
     const workersReady = pool.readyCount;
     const reason = this.#draining ? 'unloading' : workersReady === 0 ? (pool.lastStartError?.message ?? 'no worker is ready') : undefined;
     return { ready: reason === undefined, version: this.version, workersReady, workers: pool.size, ...(reason === undefined ? {} : { reason }) };
+  }
+
+  refusalOf(rows: number, maxWaitMs: number | undefined): GatewayError | undefined {
+    return this.engine.refusalOf(rows, maxWaitMs);
   }
 
   /** Predicts `rows` through this model's engine: results in row order, or a `GatewayError`. */

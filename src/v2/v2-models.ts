@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors.js';
 import type { Result, Row } from '../model/row-schema.js';
 import type { DeclaredObject } from './declared-fields.js';
 
@@ -23,6 +24,8 @@ export interface V2Model {
   readonly ready: boolean;
   /** Reported as the model metadata's `platform`, e.g. `python`. */
   readonly platform?: string | undefined;
+  /** The error any request of at least `rows` rows would be refused with now, or `undefined` (see `refuseBeforeBody`). */
+  refusalOf(rows: number, maxWaitMs: number | undefined): GatewayError | undefined;
   /**
    * Rows in, one result per row out (same order), through the model's engine.
    * Failures are `GatewayError`s; their `code` decides the V2 status.

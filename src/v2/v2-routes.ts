@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidJsonError, NotFoundError, NotReadyError, ValidationError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
+import { refuseBeforeBody } from '../http/refuse-before-body.js';
 import { REQUEST_TIMEOUT_HEADER, requestDeadline } from '../http/request-deadline.js';
 import { nameComponent, type SchemaRegistry } from '../http/openapi.js';
 import { MODEL_VERSION_HEADER } from '../http/routes/predict.js';
@@ -224,12 +225,15 @@ async function v2Routes(app: FastifyInstance, options: V2RouteOptions): Promise<
     body: inferRequestSchema,
     response: { 200: inferResponseSchema, ...errors },
   };
+  const refuseEarly = refuseBeforeBody((request) => resolve(request.params as ModelParams), options);
   app.post('/models/:name/infer', {
     schema: { ...inferSchema, operationId: 'v2ModelInfer', summary: 'Inference', params: nameParams },
+    onRequest: refuseEarly,
     handler: infer,
   });
   app.post('/models/:name/versions/:version/infer', {
     schema: { ...inferSchema, operationId: 'v2ModelVersionInfer', summary: 'Inference with one version', params: versionParams },
+    onRequest: refuseEarly,
     handler: infer,
   });
   await options.routes?.(app);

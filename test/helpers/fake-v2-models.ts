@@ -1,3 +1,4 @@
+import type { GatewayError } from '../../src/errors.js';
 import { z } from 'zod';
 import { loadModelSpec, type ObjectSchema } from '../../src/model/manifest.js';
 import { rowSchema, type Result, type Row } from '../../src/model/row-schema.js';
@@ -9,6 +10,9 @@ import { CENSUS_MODEL_DIR } from './paths.js';
 export class FakeV2Model implements V2Model {
   readonly calls: { rows: Row[]; options: V2PredictOptions }[] = [];
   ready = true;
+  /** What admission says before the body is read (see refuseBeforeBody); each question is recorded. */
+  refusal: GatewayError | undefined = undefined;
+  readonly refusalAsks: { rows: number; maxWaitMs: number | undefined }[] = [];
   constructor(
     readonly name: string,
     readonly version: string | undefined,
@@ -17,6 +21,11 @@ export class FakeV2Model implements V2Model {
     readonly answer: (rows: Row[]) => Result[] | Promise<Result[]>,
     readonly platform?: string,
   ) {}
+
+  refusalOf(rows: number, maxWaitMs: number | undefined): GatewayError | undefined {
+    this.refusalAsks.push({ rows, maxWaitMs });
+    return this.refusal;
+  }
 
   async predict(rows: Row[], options: V2PredictOptions): Promise<{ results: Result[]; modelVersion: string | undefined }> {
     this.calls.push({ rows, options });

@@ -17,3 +17,72 @@ export function rawRequest(port: number, bytes: string | Buffer, options: { end?
     else socket.end(bytes);
   });
 }
+
+/** One answer read off a raw connection. */
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * A loopback connection kept open between requests, for tests that write a
+ * request in parts (headers now, body later) and read each answer as soon as
+ * it is complete (answers must carry a content-length).
+ */
+export class RawConnection {
+  readonly #socket;
+  #buffered = Buffer.alloc(0);
+  #waiting: (() => void) | undefined;
+  #closed = false;
+
+  constructor(port: number) {
+    this.#socket = connect(port, '127.0.0.1');
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#buffered = Buffer.concat([this.#buffered, chunk]);
+      this.#waiting?.();
+    });
+    this.#socket.on('close', () => {
+      this.#closed = true;
+      this.#waiting?.();
+    });
+    this.#socket.on('error', () => {});
+  }
+
+  write(bytes: string | Buffer): void {
+    this.#socket.write(bytes);
+  }
+
+  /** The next complete answer; rejects if the server closes the connection first. */
+  async response(): Promise<RawResponse> {
+    for (;;) {
+      const parsed = this.#take();
+      if (parsed) return parsed;
+      if (this.#closed) throw new Error(`connection closed before a complete answer (had: ${JSON.stringify(this.#buffered.toString('utf8'))})`);
+      await new Promise<void>((resolve) => (this.#waiting = resolve));
+      this.#waiting = undefined;
+    }
+  }
+
+  /** True once the server has closed the connection. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #take(): RawResponse | undefined {
+    const end = this.#buffered.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const [statusLine = '', ...lines] = this.#buffered.subarray(0, end).toString('utf8').split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+    const length = Number(headers['content-length'] ?? 0);
+    if (this.#buffered.length < end + 4 + length) return undefined;
+    const body = this.#buffered.subarray(end + 4, end + 4 + length).toString('utf8');
+    this.#buffered = this.#buffered.subarray(end + 4 + length);
+    return { status: Number(statusLine.split(' ')[1]), headers, body };
+  }
+}

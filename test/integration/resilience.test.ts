@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorOf, get, post, startTestGateway, TOY_MODEL_DIR, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
+import { RawConnection } from '../helpers/raw-http.js';
 
 const toy = (options: Record<string, unknown>) => startTestGateway({ model: TOY_MODEL_DIR, ...options });
 
@@ -181,7 +182,8 @@ describe('a model that crash-loops on start', () => {
     await gw.close();
   });
 
-  it('turns /health/ready false with the reason, refuses requests at once with 503 naming it, and recovers when the model can load again', async () => {
+  /** Makes every (re)start of the model fail, kills its workers, and waits until the gateway says so. */
+  const crashLoop = async (): Promise<void> => {
     writeFileSync(flag, '');
     for (const pid of gw.pids()) process.kill(pid, 'SIGKILL');
     await vi.waitFor(
@@ -192,11 +194,39 @@ describe('a model that crash-loops on start', () => {
       },
       { timeout: 20_000, interval: 20 },
     );
+  };
+
+  it('turns /health/ready false with the reason, refuses requests at once with 503 naming it, and recovers when the model can load again', async () => {
+    await crashLoop();
     const refused = await post(gw.http, '/predict', { x: 1 });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     expect(errorOf(refused.body)).toMatchObject({ code: 'GW_ERR_NOT_READY', message: expect.stringMatching(/load refused/) });
 
+    rmSync(flag);
+    await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 1 })).status).toBe(200), { timeout: 30_000, interval: 50 });
+  });
+
+  it.each(['/predict', '/v2/models/toy/infer'])('%s: a request it must refuse is answered before its body is sent, and the connection serves the next one', async (route) => {
+    await crashLoop();
+    const connection = new RawConnection(Number(new URL(gw.url).port));
+    try {
+      // A body the gateway never sees: the answer comes while the client still holds it back.
+      const body = route === '/predict' ? '{"x": 1}' : JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: [1] }] });
+      connection.write(`POST ${route} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      const refused = await connection.response();
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.headers.connection).not.toBe('close');
+      // /predict's error shape, or the protocol's (a message only).
+      expect(JSON.parse(refused.body)).toMatchObject(route === '/predict' ? { error: { code: 'GW_ERR_NOT_READY' } } : { error: expect.stringMatching(/no model worker is ready/) });
+      // The held-back body is read and thrown away, then the same connection takes the next request.
+      connection.write(body);
+      connection.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      expect((await connection.response()).status).toBe(200);
+    } finally {
+      connection.close();
+    }
     rmSync(flag);
     await vi.waitFor(async () => expect((await post(gw.http, '/predict', { x: 1 })).status).toBe(200), { timeout: 30_000, interval: 50 });
   });

@@ -8,6 +8,7 @@ import type { PredictingModel } from '../../registry/predicting-model.js';
 import { errorBodySchema } from '../error-body.js';
 import { RESPONSE_HEADERS_KEY, type SchemaRegistry } from '../openapi.js';
 import { predictHeaders, predictSchemas, type PredictSchemas } from '../predict-schemas.js';
+import { refuseBeforeBody } from '../refuse-before-body.js';
 import { requestDeadline, type DeadlineLimits } from '../request-deadline.js';
 
 /** Which model version answered (it changes when the model is reloaded). */
@@ -97,6 +98,7 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
       validatorCompiler: () => () => ({}),
       // Results come from the model as-is; JSON.stringify is the fastest safe serializer for them.
       serializerCompiler: () => (data) => JSON.stringify(data),
+      onRequest: refuseBeforeBody((request) => options.models.resolve(name ?? (request.params as { name?: string }).name), options),
       handler: (request, reply) => serve(name ?? (request.params as { name?: string }).name, request, reply),
     });
   };

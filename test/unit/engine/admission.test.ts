@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admissionRefusal, type AdmissionInput } from '../../../src/engine/admission.js';
+import { FUZZ } from '../../helpers/fuzz.js';
 
 const base: AdmissionInput = {
   rows: 1,
@@ -58,5 +60,35 @@ describe('admissionRefusal', () => {
     // Rows that ride the next round, or find a worker idle, are still taken.
     expect(refused({ ...slow, queuedRows: 2047 })).toBeUndefined();
     expect(refused({ ...slow, inFlightBatches: 1 })).toBeUndefined();
+  });
+
+  it('only grows stricter with more rows: a request refused at one row would be refused at any size (what refusing before the body is read relies on)', () => {
+    const input = fc.record({
+      rows: fc.integer({ min: 2, max: 100_000 }),
+      queuedRows: fc.integer({ min: 0, max: 100_000 }),
+      readyWorkers: fc.integer({ min: 0, max: 8 }),
+      // Mostly every ready worker busy: the only case where admission refuses anything.
+      idleWorkers: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.integer({ min: -2, max: 2 }), weight: 1 }),
+      fit: fc.option(
+        fc.record({
+          fixedMs: fc.double({ min: 0, max: 500, noNaN: true }),
+          perRowMs: fc.double({ min: 0, max: 5, noNaN: true }),
+          samples: fc.integer({ min: 0, max: 100 }),
+          slowMarginMs: fc.double({ min: 0, max: 200, noNaN: true }),
+        }),
+        { nil: undefined, freq: 10 },
+      ),
+      maxBatchRows: fc.integer({ min: 1, max: 4096 }),
+      latencySloMs: fc.option(fc.integer({ min: 1, max: 2_000 }), { nil: undefined }),
+      objectiveFeasible: fc.option(fc.boolean(), { nil: undefined }),
+      maxWaitMs: fc.integer({ min: 1, max: 2_000 }),
+    }).map(({ idleWorkers, ...rest }) => ({ ...rest, inFlightBatches: Math.max(0, rest.readyWorkers - idleWorkers) }));
+    fc.assert(
+      fc.property(input, (asked) => {
+        if (admissionRefusal({ ...asked, rows: 1 }) === undefined) return;
+        expect(admissionRefusal(asked)).toBeDefined();
+      }),
+      FUZZ,
+    );
   });
 });

@@ -114,6 +114,28 @@ describe('Engine admission', () => {
     await expect(engine.submit(Array.from({ length: 1000 }, () => ({})), { ...opts, maxWaitMs: 1_000 })).rejects.toBeInstanceOf(OverloadedError);
   });
 
+  it('answers before a request is read whether any request would be refused, and takes nothing by answering', async () => {
+    vi.useFakeTimers(FAKE_TIMERS);
+    const pool = new FakePool(1);
+    const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 50, workers: pool });
+    // The same lesson as above: 2 ms + 1 ms per row, 23 rows per batch.
+    for (const rows of [1, 2, 4, 8, 16, 3]) {
+      const done = engine.submit(Array.from({ length: rows }, () => ({})), opts);
+      vi.advanceTimersByTime(2 + rows);
+      pool.workers[0]!.finish();
+      await done;
+    }
+    expect(engine.refusalOf(1, undefined)).toBeUndefined();
+    void engine.submit([{}], opts); // running
+    void engine.submit(Array.from({ length: 45 }, () => ({})), opts); // the queue was empty: always taken
+    // Two batches of 23 queued behind the running one: even one more row waits 12.5 + 25 ms, and its batch leaves no room.
+    expect(engine.refusalOf(1, undefined)).toBeInstanceOf(OverloadedError);
+    expect(engine.queuedRows).toBe(45);
+    // A caller that will wait a second still fits.
+    expect(engine.refusalOf(1, 1_000)).toBeUndefined();
+    await expect(engine.submit([{}], opts)).rejects.toBeInstanceOf(OverloadedError);
+  });
+
   it('can be retuned while serving', () => {
     const engine = new Engine({ maxBatchRows: 8, maxQueueRows: 10, workers: new FakePool(1) });
     const state = engine.tune({ maxBatchRows: 4, maxQueueRows: 100, latencySloMs: 80 });

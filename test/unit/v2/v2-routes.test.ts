@@ -451,6 +451,23 @@ describe('errors from the model\'s engine, by code', () => {
     expect(toy.calls).toHaveLength(0);
   });
 
+  it('a request admission refuses whatever its size is answered before its body is parsed, with the wait it asked for', async () => {
+    toy.refusal = new OverloadedError(450, 100);
+    toy.refusalAsks.length = 0;
+    try {
+      // Not JSON at all: a 400 if the body had been read.
+      const response = await app.inject({ method: 'POST', url: '/v2/models/toy/infer', headers: { 'content-type': 'application/json', 'x-request-timeout': '250' }, payload: '{"inputs": [' });
+      expect([response.statusCode, response.headers['retry-after'], response.headers['x-error-code']]).toEqual([503, '1', 'GW_ERR_OVERLOADED']);
+      expect(toy.refusalAsks).toEqual([{ rows: 1, maxWaitMs: 250 }]);
+      expect(toy.calls).toHaveLength(0);
+    } finally {
+      toy.refusal = undefined;
+    }
+    // Let through, the same body is answered as before.
+    const response = await app.inject({ method: 'POST', url: '/v2/models/toy/infer', headers: { 'content-type': 'application/json' }, payload: '{"inputs": [' });
+    expect(response.statusCode).toBe(400);
+  });
+
   it('a result that does not match the output declaration is a 500 naming the output', async () => {
     const wrong = new FakeV2Model('wrong', undefined, toy.input, toy.output, (rows) => rows.map(() => ({ y: 'high' })));
     const local = await buildV2App({ models: new FakeV2Models([wrong]) });

@@ -74,6 +74,17 @@ describe('ForwardedModel', () => {
     expect(model.readiness()).toMatchObject({ ready: false, reason: 'broker down' });
   });
 
+  it('answers before a request is read whether any request would be refused now, counted once as shed, taking nothing', async () => {
+    const { forwarder, model, families } = await setUp();
+    forwarder.limit = 1;
+    expect(model.refusalOf(1, undefined)).toBeUndefined();
+    void model.predict([{ x: 1 }], { timeoutMs: 1000, source: 'http' });
+    expect(model.refusalOf(1, undefined)).toBeInstanceOf(QueueFullError);
+    expect(forwarder.sent).toHaveLength(1);
+    expect(await families.registry.metrics()).toContain(`gateway_shed_requests_total{model="${model.name}",reason="GW_ERR_QUEUE_FULL"} 1`);
+    forwarder.sent[0]!.answer({ y: 2 });
+  });
+
   it('drain refuses new requests and resolves once the forwarded rows have their replies', async () => {
     const { forwarder, model } = await setUp();
     const prediction = model.predict([{ x: 1 }], { timeoutMs: 1000, source: 'http' });

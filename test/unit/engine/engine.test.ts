@@ -6,6 +6,23 @@ import { FAKE_TIMERS, flush } from '../../helpers/flush.js';
 
 const opts = { timeoutMs: 10_000, source: 'http' } as const;
 
+/**
+ * One worker, a 50-ms objective, and a cost model taught (on fake timers) that
+ * a batch costs 2 ms + 1 ms per row: 23 rows fit in half the objective.
+ */
+async function engineWithLearnedLine(): Promise<Engine> {
+  vi.useFakeTimers(FAKE_TIMERS);
+  const pool = new FakePool(1);
+  const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 50, workers: pool });
+  for (const rows of [1, 2, 4, 8, 16, 3]) {
+    const done = engine.submit(Array.from({ length: rows }, () => ({})), opts);
+    vi.advanceTimersByTime(2 + rows);
+    pool.workers[0]!.finish();
+    await done;
+  }
+  return engine;
+}
+
 describe('Engine admission', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -86,16 +103,7 @@ describe('Engine admission', () => {
   });
 
   it('refuses at once, with 503 GW_ERR_OVERLOADED, work predicted to finish later than the latency objective', async () => {
-    vi.useFakeTimers(FAKE_TIMERS);
-    const pool = new FakePool(1);
-    const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 50, workers: pool });
-    // Teach the cost model: a batch costs 2 ms + 1 ms per row.
-    for (const rows of [1, 2, 4, 8, 16, 3]) {
-      const done = engine.submit(Array.from({ length: rows }, () => ({})), opts);
-      vi.advanceTimersByTime(2 + rows);
-      pool.workers[0]!.finish();
-      await done;
-    }
+    const engine = await engineWithLearnedLine();
     // Half the objective fits (25 - 2) / 1 = 23 rows per batch.
     expect(engine.batchCap).toBe(23);
     void engine.submit([{}], opts); // running
@@ -115,16 +123,7 @@ describe('Engine admission', () => {
   });
 
   it('answers before a request is read whether any request would be refused, and takes nothing by answering', async () => {
-    vi.useFakeTimers(FAKE_TIMERS);
-    const pool = new FakePool(1);
-    const engine = new Engine({ maxBatchRows: 1024, maxQueueRows: 10_000, latencySloMs: 50, workers: pool });
-    // The same lesson as above: 2 ms + 1 ms per row, 23 rows per batch.
-    for (const rows of [1, 2, 4, 8, 16, 3]) {
-      const done = engine.submit(Array.from({ length: rows }, () => ({})), opts);
-      vi.advanceTimersByTime(2 + rows);
-      pool.workers[0]!.finish();
-      await done;
-    }
+    const engine = await engineWithLearnedLine();
     expect(engine.refusalOf(1, undefined)).toBeUndefined();
     void engine.submit([{}], opts); // running
     void engine.submit(Array.from({ length: 45 }, () => ({})), opts); // the queue was empty: always taken

@@ -24,16 +24,16 @@ import { setupSystems, type SystemOptions } from './lib/systems/start-system.js'
 import { SYSTEM_NAMES, type SystemName } from './lib/systems/system.js';
 import { checkTargets } from './lib/targets.js';
 import { runBatching } from './scenarios/batching.js';
-import { runBusyMachine, runSlowModel } from './scenarios/objective-robustness.js';
+import { runBatchedClients, runBusyMachine, runSlowModel } from './scenarios/objective-robustness.js';
 import { runLowLoad } from './scenarios/low-load.js';
 import { bestTuning, DEFAULT_TUNING_GRID, runMlserverTuning } from './scenarios/mlserver-tuning.js';
 import { runOverload } from './scenarios/overload.js';
 import { runOverloadBatched } from './scenarios/overload-batched.js';
 import { runPeak } from './scenarios/peak.js';
 
-const SCENARIOS = ['peak', 'low-load', 'overload', 'overload-batched', 'batching', 'batching-onnx', 'busy-machine', 'slow-model', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
+const SCENARIOS = ['peak', 'low-load', 'overload', 'overload-batched', 'batching', 'batching-onnx', 'busy-machine', 'slow-model', 'batched-clients', 'mlserver-tuning', 'kafka', 'worker-efficiency'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'overload-batched', 'batching', 'batching-onnx', 'busy-machine', 'slow-model'];
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['peak', 'low-load', 'overload', 'overload-batched', 'batching', 'batching-onnx', 'busy-machine', 'slow-model', 'batched-clients'];
 
 const FLAGS = [
   'scenarios', 'systems', 'duration', 'warmup', 'connections', 'rows', 'workers', 'max-batch-rows', 'slo-ms',
@@ -174,14 +174,20 @@ async function main(): Promise<void> {
         );
         break;
       case 'busy-machine':
-      case 'slow-model': {
+      case 'slow-model':
+      case 'batched-clients': {
         const robustness = {
           connections,
           durationS: settings.int('robustness-duration', 'BENCH_ROBUSTNESS_DURATION', Math.min(durationS, 10)),
           rounds: settings.int('robustness-rounds', 'BENCH_ROBUSTNESS_ROUNDS', 4),
           objectiveMs,
         };
-        const measured = scenario === 'busy-machine' ? await runBusyMachine(robustness, rows) : await runSlowModel(robustness);
+        const measured =
+          scenario === 'busy-machine'
+            ? await runBusyMachine(robustness, rows)
+            : scenario === 'slow-model'
+              ? await runSlowModel(robustness)
+              : await runBatchedClients(robustness, settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32));
         result.robustness = [...(result.robustness ?? []), measured];
         break;
       }

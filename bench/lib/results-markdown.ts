@@ -169,7 +169,7 @@ function batching(run: RunResult, onnx = false): string | undefined {
   ].join('\n');
 }
 
-/** The busy-machine and slow-model scenarios: their own section of RESULTS.md, so they can be rerun alone. */
+/** The busy-machine, slow-model and batched-clients scenarios: their own section of RESULTS.md, so they can be rerun alone. */
 export function robustnessMarkdown(run: RunResult): string | undefined {
   if (!run.robustness?.length) return undefined;
   // Runs come in pairs, the gateway with the objective first: one pair a round.
@@ -187,9 +187,9 @@ export function robustnessMarkdown(run: RunResult): string | undefined {
   return [
     `## Does the latency objective ever cost goodput? (\`${run.command}\`, ${run.date.slice(0, 10)})`,
     '',
-    `${run.machine.cpus} cores (${run.machine.cpuModel}); ${load}. Target (issue 14): ratio ≥ 0.9 in both.`,
+    `${run.machine.cpus} cores (${run.machine.cpuModel}); ${load}. Target (issue 14): ratio ≥ 0.9 in each.`,
     '',
-    `### Closed loop (closed loop, ${run.settings.connections as number} connections of single rows to each of two gateways, with and without the objective, freshly started and run side by side at the same time)`,
+    `### Closed loop (${run.settings.connections as number} connections to each of two gateways, with and without the objective, freshly started and run side by side at the same time; single rows, batched-clients 32-row requests)`,
     '',
     ...ratios,
     '',

@@ -95,7 +95,7 @@ export function checkTargets(run: RunResult): TargetCheck[] {
   );
   checks.push(refusalCheck('overload past capacity: refusals answered within 5 ms (p99)', batched?.open, 'none refused'));
 
-  for (const scenario of ['busy-machine', 'slow-model'] as const) {
+  for (const scenario of ['busy-machine', 'slow-model', 'batched-clients'] as const) {
     const measured = run.robustness?.find((r) => r.scenario === scenario);
     checks.push({
       target: `${scenario}: goodput with the objective ≥ 0.9 × without (issue 14)`,

@@ -16,6 +16,12 @@
  *   started before the gateways and running through every round.
  * - slow-model: the test model whose every batch costs 150 ms (plus 0.1 ms a
  *   row) against its own objective of 100 ms.
+ * - batched-clients: the test model whose every batch costs 20 ms plus
+ *   0.05 ms a row, to clients of 32-row requests (2,048 rows outstanding, a
+ *   queue deeper than the round of batches that fit the objective). Under a
+ *   100 ms objective the 600 rows that fit in half of it keep 83 % of a full
+ *   batch's throughput, so the objective reads feasible; a closed loop that
+ *   deep is capped as if it were overload.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +47,7 @@ export interface RobustnessRun extends ClosedLoopResult {
 }
 
 export interface RobustnessResult {
-  readonly scenario: 'busy-machine' | 'slow-model';
+  readonly scenario: 'busy-machine' | 'slow-model' | 'batched-clients';
   readonly description: string;
   readonly runs: readonly RobustnessRun[];
   /** Answers per second with the objective over answers per second without, summed over the runs. */
@@ -52,6 +58,7 @@ export interface RobustnessResult {
 
 const NO_OBJECTIVE_MS = 3_600_000;
 const SLOW_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'slow');
+const AMORTISING_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'amortising');
 const CENSUS_PYTHON = path.join(ROOT, 'models', 'census-income', '.venv', 'bin', 'python');
 
 async function measurePair(settings: RobustnessSettings, bodies: readonly Buffer[], extraArgs: readonly string[]): Promise<RobustnessRun[]> {
@@ -101,4 +108,16 @@ export async function runBusyMachine(settings: RobustnessSettings, rows: readonl
 export async function runSlowModel(settings: RobustnessSettings): Promise<RobustnessResult> {
   const bodies = Array.from({ length: 256 }, (_, x) => Buffer.from(JSON.stringify({ x })));
   return compare('slow-model', 'test model: 150 ms + 0.1 ms per row for every batch, objective 100 ms', settings, bodies, ['--model', SLOW_MODEL_DIR, '--worker-python', CENSUS_PYTHON]);
+}
+
+export async function runBatchedClients(settings: RobustnessSettings, rowsPerRequest: number): Promise<RobustnessResult> {
+  const bodies = Array.from({ length: 64 }, (_, i) => Buffer.from(JSON.stringify({ instances: Array.from({ length: rowsPerRequest }, (_, x) => ({ x: i * rowsPerRequest + x })) })));
+  const outstanding = settings.connections * rowsPerRequest;
+  return compare(
+    'batched-clients',
+    `test model: 20 ms + 0.05 ms per row for every batch, ${settings.connections} connections of ${rowsPerRequest}-row requests (${outstanding.toLocaleString('en-US')} rows outstanding), objective ${settings.objectiveMs} ms`,
+    settings,
+    bodies,
+    ['--model', AMORTISING_MODEL_DIR, '--worker-python', CENSUS_PYTHON],
+  );
 }

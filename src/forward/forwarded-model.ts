@@ -72,7 +72,7 @@ export class ForwardedModel implements PredictingModel {
     return { ready: reason === undefined, version: this.version, workersReady: 0, workers: 0, ...(reason === undefined ? {} : { reason }) };
   }
 
-  /** Each row becomes one record (the worker instances batch rows of many requests and front ends); results in row order. */
+  /** Refused here only for this front end's own limits (unloading, no broker, too many rows awaiting replies); the worker instances admit what reaches them. */
   refusalOf(rows: number, _maxWaitMs: number | undefined): GatewayError | undefined {
     try {
       if (this.#draining) throw new ShuttingDownError(`model ${this.name} is being unloaded`);
@@ -85,6 +85,7 @@ export class ForwardedModel implements PredictingModel {
     }
   }
 
+  /** Each row becomes one record (the worker instances batch rows of many requests and front ends); results in row order. */
   async predict(rows: readonly Row[], options: PredictOptions): Promise<Prediction> {
     const started = performance.now();
     const labels = { model: this.name, source: options.source };

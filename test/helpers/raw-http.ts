@@ -18,6 +18,24 @@ export function rawRequest(port: number, bytes: string | Buffer, options: { end?
   });
 }
 
+/** The status and headers (names lower-cased) of a raw HTTP answer's head: everything before the blank line. */
+export function parseHead(head: string): { status: number; headers: Record<string, string> } {
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers };
+}
+
+/** One whole raw answer (as `rawRequest` returns it): status, headers, and the JSON body (`undefined` when empty). */
+export function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: unknown } {
+  const end = text.indexOf('\r\n\r\n');
+  const body = end < 0 ? '' : text.slice(end + 4);
+  return { ...parseHead(end < 0 ? text : text.slice(0, end)), body: body === '' ? undefined : (JSON.parse(body) as unknown) };
+}
+
 /** One answer read off a raw connection. */
 export interface RawResponse {
   readonly status: number;
@@ -76,13 +94,11 @@ export class RawConnection {
   #take(): RawResponse | undefined {
     const end = this.#buffered.indexOf('\r\n\r\n');
     if (end < 0) return undefined;
-    const [statusLine = '', ...lines] = this.#buffered.subarray(0, end).toString('utf8').split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+    const { status, headers } = parseHead(this.#buffered.subarray(0, end).toString('utf8'));
     const length = Number(headers['content-length'] ?? 0);
     if (this.#buffered.length < end + 4 + length) return undefined;
     const body = this.#buffered.subarray(end + 4, end + 4 + length).toString('utf8');
     this.#buffered = this.#buffered.subarray(end + 4 + length);
-    return { status: Number(statusLine.split(' ')[1]), headers, body };
+    return { status, headers, body };
   }
 }

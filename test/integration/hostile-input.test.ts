@@ -3,7 +3,7 @@ import { MAX_REPORTED_ISSUES } from '../../src/errors.js';
 import { loadModelSpec } from '../../src/model/manifest.js';
 import { errorOf, get, post, startTestGateway, type JsonResponse, type TestGateway } from '../helpers/gateway.js';
 import { CENSUS_MODEL_DIR } from '../helpers/paths.js';
-import { rawRequest } from '../helpers/raw-http.js';
+import { parseRawResponse, rawRequest } from '../helpers/raw-http.js';
 
 const spec = await loadModelSpec(CENSUS_MODEL_DIR);
 const sample = spec.manifest.example!;
@@ -20,18 +20,6 @@ function expectError(response: JsonResponse, status: number, code: string) {
   expect(error.message.length).toBeGreaterThan(0);
   expect(error.requestId).toBe(response.headers['x-request-id']);
   return error;
-}
-
-
-function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: unknown } {
-  const [head = '', body = ''] = text.split('\r\n\r\n');
-  const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as unknown };
 }
 
 describe('hostile input at POST /predict (census-income, real workers)', () => {

@@ -1,27 +1,11 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, startTestGateway, TOY_MODEL_DIR, type TestGateway } from '../helpers/gateway.js';
+import { parseRawResponse, rawRequest } from '../helpers/raw-http.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 
 /** Raw bytes on a fresh connection (`connection: close` asked), for requests an HTTP client will not send. */
-function raw(port: number, request: string): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = text.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: body === '' ? undefined : (JSON.parse(body) as unknown) });
-    });
-    socket.end(request);
-  });
-}
+const raw = async (port: number, request: string) => parseRawResponse(await rawRequest(port, request));
 
 const codeOf = (body: unknown): string => (body as { error: { code: string } }).error.code;
 

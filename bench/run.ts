@@ -100,10 +100,12 @@ async function main(): Promise<void> {
     extra,
   };
 
+  // Rows in each request where requests carry several: the batching sweeps and batched-clients.
+  const batchingRequestRows = (): number => settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32);
   // The batch caps, request size and time of both batching sweeps (Python and ONNX runtimes).
   const batchingSweep = () => ({
     maxBatchRows: settings.intList('batch-rows', 'BENCH_BATCH_ROWS', [1, 8, 64, 256, 1024]),
-    rowsPerRequest: settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32),
+    rowsPerRequest: batchingRequestRows(),
     connections,
     durationS: settings.int('batching-duration', 'BENCH_BATCHING_DURATION', Math.min(durationS, 15)),
     warmupS,
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
             ? await runBusyMachine(robustness, rows)
             : scenario === 'slow-model'
               ? await runSlowModel(robustness)
-              : await runBatchedClients(robustness, settings.int('batching-request-rows', 'BENCH_BATCHING_REQUEST_ROWS', 32));
+              : await runBatchedClients(robustness, batchingRequestRows());
         result.robustness = [...(result.robustness ?? []), measured];
         break;
       }

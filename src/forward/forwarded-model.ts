@@ -74,14 +74,19 @@ export class ForwardedModel implements PredictingModel {
 
   /** Refused here only for this front end's own limits (unloading, no broker, too many rows awaiting replies); the worker instances admit what reaches them. */
   refusalOf(rows: number, _maxWaitMs: number | undefined): GatewayError | undefined {
+    const refusal = this.#draining ? new ShuttingDownError(`model ${this.name} is being unloaded`) : this.#forwarderRefusal(rows);
+    if (refusal) this.metrics.shedTotal.inc({ model: this.name, reason: refusal.code });
+    return refusal;
+  }
+
+  /** The forwarder's `admit` throws its refusal; anything else it throws is a bug, and propagates. */
+  #forwarderRefusal(rows: number): GatewayError | undefined {
     try {
-      if (this.#draining) throw new ShuttingDownError(`model ${this.name} is being unloaded`);
       this.#forwarder.admit(rows);
       return undefined;
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      this.metrics.shedTotal.inc({ model: this.name, reason: error.code });
-      return error;
+      if (error instanceof GatewayError) return error;
+      throw error;
     }
   }
 

@@ -18,14 +18,15 @@
  * the band where closed loops and open-loop latency cannot both hold").
  */
 import { afterAll, afterEach, beforeEach, describe, it, vi } from 'vitest';
+import { batchBudgetMs } from '../../src/engine/batch-cap.js';
+import { objectiveEfficiency } from '../../src/engine/objective-feasibility.js';
 import { FAKE_TIMERS } from '../../test/helpers/flush.js';
-import { closedLoop, openLoop, seededRandom, Simulation, warmUp, type BatchCost } from '../../test/helpers/simulation.js';
+import { closedLoop, line, openLoop, seededRandom, Simulation, warmUp } from '../../test/helpers/simulation.js';
 
 const OBJECTIVE_MS = 100;
 const MAX_BATCH_ROWS = 1024;
 const LINES = [[10, 0.05], [20, 0.05], [12, 0.08], [34, 0.027], [14, 0.4], [25, 0.1], [25, 0.2], [30, 0.1], [1, 2]] as const;
 
-const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 const rows: string[] = [];
 
 describe('the latency objective across batch costs', () => {
@@ -55,8 +56,7 @@ describe('the latency objective across batch costs', () => {
       const sim = new Simulation(2, line(fixedMs, perRowMs), { latencySloMs: OBJECTIVE_MS });
       await warmUp(sim);
       const open = await openLoop(sim, (2 * fullRowsPerMs) / 32, 6_000, 2_000, { rowsPerRequest: 32 });
-      const fits = Math.floor((OBJECTIVE_MS / 2 - fixedMs) / perRowMs);
-      const efficiency = Math.min(1, fits / (OBJECTIVE_MS / 2) / (fullRowsPerMs / 2));
+      const efficiency = objectiveEfficiency({ fixedMs, perRowMs, samples: 0 }, batchBudgetMs(OBJECTIVE_MS), MAX_BATCH_ROWS);
       rows.push(
         `| ${fixedMs} ms + ${perRowMs} ms/row | ${efficiency.toFixed(2)} | ${(goodput[0]! / goodput[1]!).toFixed(2)} | ${refused} | ${((open.goodput * 32) / 1000 / fullRowsPerMs).toFixed(2)} | ${(100 * open.lateShare(OBJECTIVE_MS)).toFixed(1)} % | ${open.quantile(0.99).toFixed(0)} |`,
       );

@@ -7,6 +7,9 @@ import { flush } from './flush.js';
 /** Milliseconds a batch of `rows` takes when it starts at simulated time `at`. */
 export type BatchCost = (rows: number, at: number) => number;
 
+/** A batch cost on a straight line: `fixedMs + perRowMs × rows`. */
+export const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
+
 /**
  * An engine over fake workers on fake timers, driven as a discrete-event
  * simulation: each batch finishes `cost(rows)` simulated milliseconds after it

@@ -2,9 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
 import { TooManyRowsError, ValidationError } from '../../../src/errors.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, openLoop, seededRandom, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, line, openLoop, seededRandom, Simulation, warmUp } from '../../helpers/simulation.js';
 
-const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 const opts = { timeoutMs: 60_000, source: 'http' } as const;
 /** Real callers come back 1–6 ms after their answer, not all at the same instant. */
 const spreadRoundTrip = (seed: number): (() => number) => {

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MetricFamilies } from '../../../src/metrics/metric-families.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { closedLoop, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
+import { closedLoop, line, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
 
-const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 
 /** Batches counted past half the objective, by reason, after `clients` closed-loop clients for 5 simulated seconds. */
 async function overBudget(cost: BatchCost, latencySloMs: number | undefined, clients = 64): Promise<Record<string, number>> {

@@ -2,10 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CostFit } from '../../../src/engine/cost-model.js';
 import { ObjectiveFeasibility, objectiveEfficiency } from '../../../src/engine/objective-feasibility.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
-import { openLoop, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
+import { line, openLoop, Simulation, warmUp } from '../../helpers/simulation.js';
 
 const fit = (fixedMs: number, perRowMs: number): CostFit => ({ fixedMs, perRowMs, samples: 50 });
-const line = (fixedMs: number, perRowMs: number): BatchCost => (rows) => fixedMs + perRowMs * rows;
 
 describe('objectiveEfficiency', () => {
   it('is the throughput of the budget\'s batch over a full batch\'s: 1 when a full batch fits, 0 when no row does', () => {

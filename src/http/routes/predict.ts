@@ -79,6 +79,8 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
 
   const documented = new Map(options.documented.map((model) => [model.name, { model, schemas: predictSchemas(modelSchemas(model), limits, { registry: options.components, prefix: componentPrefix(model.name) }) }]));
   const route = (url: string, operationId: string, name: string | undefined, doc: { model: Manifest; schemas: PredictSchemas } | undefined): void => {
+    // The route's fixed model (/predict: the default), else the one its path names.
+    const modelName = (request: FastifyRequest): string | undefined => name ?? (request.params as { name?: string }).name;
     app.withTypeProvider<ZodTypeProvider>().route({
       method: 'POST',
       url,
@@ -98,8 +100,8 @@ export function predictRoutes(app: FastifyInstance, options: PredictRouteOptions
       validatorCompiler: () => () => ({}),
       // Results come from the model as-is; JSON.stringify is the fastest safe serializer for them.
       serializerCompiler: () => (data) => JSON.stringify(data),
-      onRequest: refuseBeforeBody((request) => options.models.resolve(name ?? (request.params as { name?: string }).name), options),
-      handler: (request, reply) => serve(name ?? (request.params as { name?: string }).name, request, reply),
+      onRequest: refuseBeforeBody((request) => options.models.resolve(modelName(request)), options),
+      handler: (request, reply) => serve(modelName(request), request, reply),
     });
   };
 

@@ -8,6 +8,7 @@ import { KAFKA_BOOLEAN_FLAGS, KAFKA_OPTIONS, kafkaConfigShape, kafkaDerivedConfi
 import { loadModelSpec, type ModelSpec } from '../model/manifest.js';
 import { ModelRepository } from '../model/model-repository.js';
 import { formatIssues } from '../format-issues.js';
+import { DEFAULT_LATENCY_SLO_MAX_COST } from '../engine/objective-feasibility.js';
 
 /** Repository root, found from this file whether it runs from `src/` or `dist/`. */
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -47,6 +48,7 @@ const OPTIONS = {
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug or trace' },
   prepare: { flag: 'prepare', env: 'GATEWAY_PREPARE', help: 'create the virtualenv and train a missing artifact at start (--no-prepare to skip)' },
   latencySloMs: { flag: 'latency-slo-ms', env: 'GATEWAY_LATENCY_SLO_MS', help: 'latency objective: caps batch size and refuses (503) requests predicted to wait longer (default: manifest, else none)' },
+  latencySloMaxCost: { flag: 'latency-slo-max-cost', env: 'GATEWAY_LATENCY_SLO_MAX_COST', help: 'most throughput (a share, 0-1) the latency objective may cost: when the batches that meet it would serve less than 1 minus this of what full batches do, it is reported infeasible and batches go for throughput (default: manifest, else 0.1)' },
   maxBatchWaitMs: { flag: 'max-batch-wait-ms', env: 'GATEWAY_MAX_BATCH_WAIT_MS', help: 'longest an idle worker may wait for a fuller batch, only when the cost model says it pays (default: manifest, else 0: never wait)' },
   batchTimeoutFloorMs: { flag: 'batch-timeout-floor-ms', env: 'GATEWAY_BATCH_TIMEOUT_FLOOR_MS', help: 'least time a batch may run before its worker is deemed hung and replaced' },
   shutdownGraceMs: { flag: 'shutdown-grace-ms', env: 'GATEWAY_SHUTDOWN_GRACE_MS', help: 'on SIGTERM/SIGINT, time to finish accepted work before exiting anyway' },
@@ -90,6 +92,7 @@ const rawConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     prepare: boolFromString.default(true),
     latencySloMs: int(1, 3_600_000).optional(),
+    latencySloMaxCost: z.coerce.number().min(0).max(1).optional(),
     maxBatchWaitMs: int(0, 10_000).optional(),
     batchTimeoutFloorMs: int(10, 3_600_000).default(10_000),
     shutdownGraceMs: int(0, 3_600_000).default(30_000),
@@ -115,7 +118,7 @@ const rawConfigSchema = z
 type RawConfig = z.infer<typeof rawConfigSchema>;
 
 /** Per-model settings given by flags: each, when set, overrides every model's manifest. */
-export type ModelOverrides = Readonly<Pick<RawConfig, 'workers' | 'maxBatchRows' | 'maxQueueRows' | 'latencySloMs' | 'maxBatchWaitMs'>>;
+export type ModelOverrides = Readonly<Pick<RawConfig, 'workers' | 'maxBatchRows' | 'maxQueueRows' | 'latencySloMs' | 'latencySloMaxCost' | 'maxBatchWaitMs'>>;
 
 /** One model's settings, every field filled: flag, else manifest, else the default. */
 export interface ModelConfig {
@@ -125,6 +128,8 @@ export interface ModelConfig {
   readonly maxQueueRows: number;
   /** Latency objective in ms; `undefined` means none (only the queue bound refuses work). */
   readonly latencySloMs: number | undefined;
+  /** The most throughput the objective may cost before it is reported infeasible (see ObjectiveFeasibility). */
+  readonly latencySloMaxCost: number;
   readonly maxBatchWaitMs: number;
 }
 
@@ -156,6 +161,7 @@ export function modelConfig(spec: ModelSpec, overrides: ModelOverrides, maxReque
     maxBatchRows: overrides.maxBatchRows ?? batching.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
     maxQueueRows: overrides.maxQueueRows ?? batching.maxQueueRows ?? DEFAULT_MAX_QUEUE_ROWS,
     latencySloMs: overrides.latencySloMs ?? batching.latencySloMs,
+    latencySloMaxCost: overrides.latencySloMaxCost ?? batching.latencySloMaxCost ?? DEFAULT_LATENCY_SLO_MAX_COST,
     maxBatchWaitMs: overrides.maxBatchWaitMs ?? batching.maxBatchWaitMs ?? 0,
   });
   const issues: FieldIssue[] = [];
@@ -223,8 +229,8 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
   if (!parsed.success) {
     throw new ConfigError(formatIssues(parsed.error.issues).map((i) => ({ field: sourceOf(i.field), reason: i.reason })));
   }
-  const { model, modelRepository, defaultModel, workers, maxBatchRows, maxQueueRows, latencySloMs, maxBatchWaitMs, ...raw } = parsed.data;
-  const overrides: ModelOverrides = Object.freeze({ workers, maxBatchRows, maxQueueRows, latencySloMs, maxBatchWaitMs });
+  const { model, modelRepository, defaultModel, workers, maxBatchRows, maxQueueRows, latencySloMs, latencySloMaxCost, maxBatchWaitMs, ...raw } = parsed.data;
+  const overrides: ModelOverrides = Object.freeze({ workers, maxBatchRows, maxQueueRows, latencySloMs, latencySloMaxCost, maxBatchWaitMs });
   const repository = model !== undefined ? ModelRepository.single(await loadModelSpec(model)) : ModelRepository.directory(modelRepository ?? DEFAULT_MODEL_REPOSITORY);
   const { models, failed } = await startingModels(repository, overrides, raw.maxRequestRows, raw.exitOnError);
   if (models.length === 0 && failed.length === 0) {

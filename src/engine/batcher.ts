@@ -46,6 +46,12 @@ export interface BatchSettings {
   maxBatchRows: number;
   /** Latency objective: batches are capped so one takes at most half of it. */
   latencySloMs: number | undefined;
+  /**
+   * The most throughput (a share, 0–1) honouring the objective may cost: when
+   * the batches that fit it would serve less than `1 −` this of what full
+   * batches do, it counts as infeasible (see {@link ObjectiveFeasibility}).
+   */
+  latencySloMaxCost: number;
   /** Longest an idle worker may hold back a partial batch (0: never). */
   maxBatchWaitMs: number;
   /** Least time a batch may run before its worker is deemed hung. */
@@ -152,7 +158,7 @@ export class Batcher {
   }
 
   #updateFeasibility(): void {
-    const change = this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs, this.settings.maxBatchRows, this.#now());
+    const change = this.#feasibility.update(this.#cost.fit, this.settings.latencySloMs, this.settings.maxBatchRows, this.#now(), this.settings.latencySloMaxCost);
     if (change) this.#hooks.onFeasibilityChange?.(change);
   }
 

@@ -8,7 +8,7 @@ import { CostModel, type CostFit } from './cost-model.js';
 import { PendingRequest } from './pending-request.js';
 import { admissionRefusal } from './admission.js';
 import { batchBudgetMs } from './batch-cap.js';
-import { INFEASIBLE_BECAUSE, type FeasibilityChange, type InfeasibleReason } from './objective-feasibility.js';
+import { DEFAULT_LATENCY_SLO_MAX_COST, infeasibleBecause, type FeasibilityChange, type InfeasibleReason } from './objective-feasibility.js';
 
 /** The pool as the engine sees it. */
 export interface EngineWorkers extends WorkerSource {
@@ -22,6 +22,8 @@ export interface EngineOptions {
   readonly maxBatchRows: number;
   readonly maxQueueRows: number;
   readonly latencySloMs?: number | undefined;
+  /** See {@link BatchSettings.latencySloMaxCost}; default {@link DEFAULT_LATENCY_SLO_MAX_COST}. */
+  readonly latencySloMaxCost?: number | undefined;
   readonly maxBatchWaitMs?: number;
   readonly batchTimeoutFloorMs?: number;
   /** The largest request a front door lets through: `maxQueueRows` may never be tuned below it. */
@@ -103,6 +105,7 @@ export class Engine {
       maxBatchRows: options.maxBatchRows,
       maxQueueRows: options.maxQueueRows,
       latencySloMs: options.latencySloMs,
+      latencySloMaxCost: options.latencySloMaxCost ?? DEFAULT_LATENCY_SLO_MAX_COST,
       maxBatchWaitMs: options.maxBatchWaitMs ?? 0,
       batchTimeoutFloorMs: options.batchTimeoutFloorMs ?? 10_000,
     };
@@ -263,9 +266,10 @@ export class Engine {
   }
 
   #reportFeasibility({ feasible, reason, oneRowMs, efficiency }: FeasibilityChange): void {
-    const detail = { objectiveMs: this.#settings.latencySloMs, oneRowBatchMs: Math.round(oneRowMs), objectiveEfficiency: Math.round(efficiency * 100) / 100 };
+    const { latencySloMs, latencySloMaxCost } = this.#settings;
+    const detail = { objectiveMs: latencySloMs, latencySloMaxCost, oneRowBatchMs: Math.round(oneRowMs), objectiveEfficiency: Math.round(efficiency * 100) / 100 };
     if (feasible) this.#logger?.info(detail, 'latency objective can be met again: batches capped to fit it');
-    else this.#logger?.warn(detail, `latency objective cannot be met by this model here now (${INFEASIBLE_BECAUSE[reason!]}): batching for throughput, refusing only work beyond the next round of batches`);
+    else this.#logger?.warn(detail, `latency objective cannot be met by this model here now (${infeasibleBecause(reason!, latencySloMaxCost)}): batching for throughput, refusing only work beyond the next round of batches`);
   }
 
   #observe(request: PendingRequest, source: Source): void {

@@ -149,6 +149,8 @@ const manifestSchema = z.strictObject({
       maxBatchRows: z.int().min(1).max(65_536).optional(),
       /** Latency objective in ms: caps batches and drives admission control. */
       latencySloMs: z.int().min(1).max(3_600_000).optional(),
+      /** Most throughput (a share, 0–1) the objective may cost before it is reported infeasible. */
+      latencySloMaxCost: z.number().min(0).max(1).optional(),
       /** Longest an idle worker may hold a partial batch back while another batch runs. */
       maxBatchWaitMs: z.int().min(0).max(10_000).optional(),
       /** Rows that may wait for this model's workers before new requests are refused. */

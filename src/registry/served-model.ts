@@ -74,6 +74,7 @@ export class ServedModel implements PredictingModel {
       maxBatchRows: config.maxBatchRows,
       maxQueueRows: config.maxQueueRows,
       latencySloMs: config.latencySloMs,
+      latencySloMaxCost: config.latencySloMaxCost,
       maxBatchWaitMs: config.maxBatchWaitMs,
       batchTimeoutFloorMs: options.batchTimeoutFloorMs,
       maxRequestRows: options.maxRequestRows,

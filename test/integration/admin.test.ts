@@ -76,9 +76,10 @@ describe('admin endpoints with a token', () => {
   });
 
   it('change batching and the worker count while serving', async () => {
-    const changed = await request(gw, 'PATCH', '/admin/config', auth, { maxBatchRows: 16, latencySloMs: 250, workers: 3 });
+    expect((await request(gw, 'GET', '/admin/config', auth)).body).toMatchObject({ latencySloMaxCost: 0.1 });
+    const changed = await request(gw, 'PATCH', '/admin/config', auth, { maxBatchRows: 16, latencySloMs: 250, latencySloMaxCost: 0.5, workers: 3 });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ model: 'toy', maxBatchRows: 16, latencySloMs: 250, workers: 3 });
+    expect(changed.body).toMatchObject({ model: 'toy', maxBatchRows: 16, latencySloMs: 250, latencySloMaxCost: 0.5, workers: 3 });
     await vi.waitFor(async () => expect(JSON.parse((await get(gw.http, '/health/ready')).text)).toMatchObject({ models: { toy: { workersReady: 3, workers: 3 } } }), { timeout: 20_000, interval: 20 });
     expect((await get(gw.http, '/metrics')).text).toMatch(/^gateway_latency_objective_seconds\{model="toy"\} 0\.25$/m);
 
@@ -86,9 +87,12 @@ describe('admin endpoints with a token', () => {
     expect(shrunk.body).toMatchObject({ workers: 1, latencySloMs: null });
     expect((await post(gw.http, '/predict', { x: 2 })).body).toMatchObject({ y: 4 });
 
-    const invalid = await request(gw, 'PATCH', '/admin/config', auth, { maxBatchRows: 0, bogus: 1 });
+    const invalid = await request(gw, 'PATCH', '/admin/config', auth, { maxBatchRows: 0, latencySloMaxCost: 1.5, bogus: 1 });
     expect(invalid.status).toBe(400);
-    expect(errorOf(invalid.body).issues).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'maxBatchRows' }), expect.objectContaining({ field: 'bogus' })]));
+    expect(errorOf(invalid.body).issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'maxBatchRows' }), expect.objectContaining({ field: 'latencySloMaxCost', reason: expect.stringMatching(/1/) }), expect.objectContaining({ field: 'bogus' })]),
+    );
+    expect((await request(gw, 'GET', '/admin/config', auth)).body).toMatchObject({ latencySloMaxCost: 0.5 });
     await request(gw, 'PATCH', '/admin/config', auth, { workers: 2 });
   });
 

@@ -20,6 +20,7 @@ const int = (min: number, max: number) => z.int().min(min).max(max);
 const tuningSchema = z.strictObject({
   maxBatchRows: int(1, 65_536).optional(),
   latencySloMs: int(1, 3_600_000).nullable().optional().describe('null removes the objective'),
+  latencySloMaxCost: z.number().min(0).max(1).optional().describe('Most throughput (a share, 0–1) the objective may cost before it is reported infeasible and batches go for throughput'),
   maxBatchWaitMs: int(0, 10_000).optional(),
   batchTimeoutFloorMs: int(10, 3_600_000).optional(),
   maxQueueRows: int(1, 10_000_000).optional(),
@@ -33,6 +34,7 @@ const stateSchema = z.object({
   workersReady: z.int(),
   maxBatchRows: z.int(),
   latencySloMs: z.number().nullable(),
+  latencySloMaxCost: z.number().describe('Most throughput (a share, 0–1) the objective may cost: when the batches that fit in half of it would serve less than 1 − this of what full batches do, objectiveFeasible turns false'),
   maxBatchWaitMs: z.number(),
   batchTimeoutFloorMs: z.number(),
   maxQueueRows: z.int(),
@@ -50,12 +52,12 @@ const stateSchema = z.object({
     .boolean()
     .nullable()
     .describe(
-      'Whether the latency objective can be met at a price worth paying, by the learned cost: a one-row batch fits in half of it, and the batches that fit there keep at least half the throughput of full batches; false: batches are sized for throughput and the objective only bounds queueing; null: no objective, or still learning',
+      'Whether the latency objective can be met at a price worth paying, by the learned cost: a one-row batch fits in half of it, and the batches that fit there keep at least 1 − latencySloMaxCost of the throughput of full batches; false: batches are sized for throughput and the objective only bounds queueing; null: no objective, or still learning',
     ),
   objectiveInfeasibleReason: z
     .enum(['one-row', 'efficiency'])
     .nullable()
-    .describe('Why objectiveFeasible is false: one-row (a one-row batch takes over half the objective) or efficiency (the batches that fit in half of it would serve under half of what full batches do); null otherwise'),
+    .describe('Why objectiveFeasible is false: one-row (a one-row batch takes over half the objective) or efficiency (the batches that fit in half of it would serve less than 1 − latencySloMaxCost of what full batches do); null otherwise'),
   queuedRows: z.int(),
   inFlightBatches: z.int(),
 });
@@ -147,6 +149,7 @@ function describeState(model: ServedModel): z.infer<typeof stateSchema> {
     workersReady: model.pool.readyCount,
     maxBatchRows: settings.maxBatchRows,
     latencySloMs: settings.latencySloMs ?? null,
+    latencySloMaxCost: settings.latencySloMaxCost,
     maxBatchWaitMs: settings.maxBatchWaitMs,
     batchTimeoutFloorMs: settings.batchTimeoutFloorMs,
     maxQueueRows: settings.maxQueueRows,

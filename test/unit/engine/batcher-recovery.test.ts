@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Batcher, MAX_CRASHES_PER_ROW, type BatchSettings, type BatchWorker, type RetryReason } from '../../../src/engine/batcher.js';
+import { DEFAULT_LATENCY_SLO_MAX_COST } from '../../../src/engine/objective-feasibility.js';
 import { CostModel } from '../../../src/engine/cost-model.js';
 import { PendingRequest } from '../../../src/engine/pending-request.js';
 import { BatchTimeoutError, ModelError, PoisonRowError, WorkerExitedError } from '../../../src/errors.js';
@@ -7,7 +8,7 @@ import type { Result, Row } from '../../../src/model/row-schema.js';
 import { FakePool } from '../../helpers/fake-worker.js';
 import { FAKE_TIMERS, flush } from '../../helpers/flush.js';
 
-const settings = (overrides: Partial<BatchSettings> = {}): BatchSettings => ({ maxBatchRows: 64, latencySloMs: undefined, maxBatchWaitMs: 0, batchTimeoutFloorMs: 1_000, ...overrides });
+const settings = (overrides: Partial<BatchSettings> = {}): BatchSettings => ({ maxBatchRows: 64, latencySloMs: undefined, latencySloMaxCost: DEFAULT_LATENCY_SLO_MAX_COST, maxBatchWaitMs: 0, batchTimeoutFloorMs: 1_000, ...overrides });
 const single = (x: number, mode = 'ok') => new PendingRequest([{ x, mode }], 60_000, performance.now());
 
 /**

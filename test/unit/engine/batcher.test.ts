@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Batcher, type BatchSettings } from '../../../src/engine/batcher.js';
+import { DEFAULT_LATENCY_SLO_MAX_COST } from '../../../src/engine/objective-feasibility.js';
 import { CostModel } from '../../../src/engine/cost-model.js';
 import { PendingRequest } from '../../../src/engine/pending-request.js';
 import { DeadlineExceededError, ModelError } from '../../../src/errors.js';
@@ -8,7 +9,7 @@ import { FakePool } from '../../helpers/fake-worker.js';
 import { FAKE_TIMERS, flush } from '../../helpers/flush.js';
 
 const rows = (n: number, tag = 'r'): Row[] => Array.from({ length: n }, (_, i) => ({ id: `${tag}${i}` }));
-const settings = (maxBatchRows: number): BatchSettings => ({ maxBatchRows, latencySloMs: undefined, maxBatchWaitMs: 0, batchTimeoutFloorMs: 60_000 });
+const settings = (maxBatchRows: number): BatchSettings => ({ maxBatchRows, latencySloMs: undefined, latencySloMaxCost: DEFAULT_LATENCY_SLO_MAX_COST, maxBatchWaitMs: 0, batchTimeoutFloorMs: 60_000 });
 const request = (n: number, tag = 'r', timeoutMs = 10_000) => new PendingRequest(rows(n, tag), timeoutMs, performance.now());
 
 describe('Batcher', () => {

@@ -33,53 +33,84 @@ describe('objectiveEfficiency', () => {
 });
 
 describe('ObjectiveFeasibility', () => {
-  it('calls an objective infeasible when one row fits but the batches that fit serve under half of a full batch', () => {
+  it('calls an objective infeasible when one row fits but the batches that fit serve under 1 − latencySloMaxCost of a full batch (0.9 by default)', () => {
     const state = new ObjectiveFeasibility();
-    expect(state.update(fit(12, 0.22), 100, 1024, 0)).toBeUndefined();
+    expect(state.update(fit(10, 0.01), 100, 1024, 0)).toBeUndefined();
     expect(state.current).toBe(true);
-    // 45 ms + 0.4 ms/row: one row in 45.4 ms fits half of 100 ms; 12 rows serve 11 % of a full batch.
-    expect(state.update(fit(45, 0.4), 100, 1024, 1)).toMatchObject({ feasible: false, reason: 'efficiency', oneRowMs: 45.4 });
+    // 20 ms + 0.05 ms/row: the 600 rows that fit in 50 ms serve 83 % of a full batch.
+    expect(objectiveEfficiency(fit(20, 0.05), 50, 1024)).toBeCloseTo(0.83, 2);
+    expect(state.update(fit(20, 0.05), 100, 1024, 1)).toMatchObject({ feasible: false, reason: 'efficiency', oneRowMs: 20.05 });
     expect(state.current).toBe(false);
     expect(state.reason).toBe('efficiency');
     // A one-row batch over the budget says so instead.
     state.update(fit(60, 0.4), 100, 1024, 2);
     expect(state.reason).toBe('one-row');
+    // Allowed to cost half the throughput, the same line is worth its price.
+    const lenient = new ObjectiveFeasibility();
+    lenient.update(fit(20, 0.05), 100, 1024, 0, 0.5);
+    expect(lenient.current).toBe(true);
+    // 45 ms + 0.4 ms/row: one row in 45.4 ms fits half of 100 ms, but 12 rows serve 11 % of a full batch.
+    expect(lenient.update(fit(45, 0.4), 100, 1024, 1, 0.5)).toMatchObject({ feasible: false, reason: 'efficiency', oneRowMs: 45.4 });
+    // At 1 no price is too high: only a one-row batch over the budget makes it infeasible.
+    const strict = new ObjectiveFeasibility();
+    strict.update(fit(45, 0.4), 100, 1024, 0, 1);
+    expect(strict.current).toBe(true);
+    strict.update(fit(51, 0.4), 100, 1024, 1, 1);
+    expect(strict.reason).toBe('one-row');
   });
 
-  it('turns feasible again only at 60 % efficiency held for a second, so a cost hovering at the limit does not flap', () => {
+  for (const [maxCost, [low, mid, high]] of [[0.1, [14, 10, 5]], [0.5, [34, 33, 18]]] as const) {
+    it(`at latencySloMaxCost ${maxCost}, turns feasible again only at 5 points more efficiency held for a second, so a cost hovering at the limit does not flap`, () => {
+      const state = new ObjectiveFeasibility();
+      const least = 1 - maxCost;
+      const at = (fixedMs: number): number => objectiveEfficiency(fit(fixedMs, 0.065), 50, 1024);
+      // Fixed costs whose batches keep under the limit, between it and 5 points more, and more.
+      expect(at(low)).toBeLessThan(least);
+      expect(at(mid)).toBeGreaterThan(least);
+      expect(at(mid)).toBeLessThan(least + 0.05);
+      expect(at(high)).toBeGreaterThan(least + 0.05);
+      // True when the state turned (news worth a log line).
+      const update = (fixedMs: number, now: number): boolean => state.update(fit(fixedMs, 0.065), 100, 1024, now, maxCost) !== undefined;
+      update(low, 0);
+      expect(state.current).toBe(false);
+      expect(update(mid, 100)).toBe(false);
+      expect(state.current).toBe(false);
+      // Good for 900 ms, then a bad reading: the second starts again.
+      expect(update(high, 200)).toBe(false);
+      expect(update(high, 1_100)).toBe(false);
+      expect(update(low, 1_150)).toBe(false);
+      expect(update(high, 1_200)).toBe(false);
+      expect(update(high, 2_100)).toBe(false);
+      expect(state.current).toBe(false);
+      expect(update(high, 2_200)).toBe(true);
+      expect(state.current).toBe(true);
+      // From feasible, the middle one keeps it.
+      expect(update(mid, 2_300)).toBe(false);
+      expect(state.current).toBe(true);
+    });
+  }
+
+  it('judges a changed setting at once by its own limits, without the hysteresis of the old one', () => {
     const state = new ObjectiveFeasibility();
-    const at = (fixedMs: number): number => objectiveEfficiency(fit(fixedMs, 0.065), 50, 1024);
-    // Fixed costs whose batches keep ~43 %, ~56 % and ~81 % of a full batch's throughput.
-    const [low, mid, high] = [36, 31, 18];
-    expect(at(low)).toBeLessThan(0.5);
-    expect(at(mid)).toBeGreaterThan(0.5);
-    expect(at(mid)).toBeLessThan(0.6);
-    expect(at(high)).toBeGreaterThan(0.6);
-    // True when the state turned (news worth a log line).
-    const update = (fixedMs: number, now: number): boolean => state.update(fit(fixedMs, 0.065), 100, 1024, now) !== undefined;
-    update(low, 0);
+    // 20 ms + 0.05 ms/row keeps 83 %: infeasible at the default 0.1.
+    state.update(fit(20, 0.05), 100, 1024, 0);
     expect(state.current).toBe(false);
-    expect(update(mid, 100)).toBe(false);
+    // Allowed to cost half: feasible on the next reading, not a second later.
+    expect(state.update(fit(20, 0.05), 100, 1024, 1, 0.5)).toMatchObject({ feasible: true });
+    // A longer objective is a changed setting too: 900 rows fit in 100 ms.
+    state.update(fit(20, 0.05), 100, 1024, 2);
     expect(state.current).toBe(false);
-    // Good for 900 ms, then a bad reading: the second starts again.
-    expect(update(high, 200)).toBe(false);
-    expect(update(high, 1_100)).toBe(false);
-    expect(update(low, 1_150)).toBe(false);
-    expect(update(high, 1_200)).toBe(false);
-    expect(update(high, 2_100)).toBe(false);
-    expect(state.current).toBe(false);
-    expect(update(high, 2_200)).toBe(true);
-    expect(state.current).toBe(true);
-    // From feasible, the middle one keeps it.
-    expect(update(mid, 2_300)).toBe(false);
-    expect(state.current).toBe(true);
+    expect(state.update(fit(20, 0.05), 200, 1024, 3)).toMatchObject({ feasible: true });
   });
 
   it('measures efficiency against the configured maxBatchRows', () => {
     const state = new ObjectiveFeasibility();
-    // 45 ms + 0.4 ms/row against full batches of 16 rows (51.4 ms): 12 rows keep 78 %.
-    state.update(fit(45, 0.4), 100, 16, 0);
+    // 45 ms + 0.4 ms/row against full batches of 13 rows (50.2 ms): the 12 rows that fit keep 93 %.
+    state.update(fit(45, 0.4), 100, 13, 0);
     expect(state.current).toBe(true);
+    // Against 1024-row batches they keep 11 %.
+    state.update(fit(45, 0.4), 100, 1024, 1);
+    expect(state.current).toBe(false);
   });
 });
 

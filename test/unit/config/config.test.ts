@@ -40,11 +40,11 @@ describe('config', () => {
 
   it('takes batching settings from the manifest unless a flag or the environment says otherwise', async () => {
     const fromManifest = await configFrom(['--model', CENSUS_MODEL_DIR]);
-    expect(fromManifest.models[0]).toMatchObject({ latencySloMs: 100, maxBatchWaitMs: 20 });
+    expect(fromManifest.models[0]).toMatchObject({ latencySloMs: 100, latencySloMaxCost: 0.1, maxBatchWaitMs: 20 });
     expect(fromManifest).toMatchObject({ shutdownGraceMs: 30_000, batchTimeoutFloorMs: 10_000, watchModel: false });
     expect(fromManifest.adminToken).toBeUndefined();
-    const overridden = await configFrom(['--model', CENSUS_MODEL_DIR, '--latency-slo-ms', '250', '--watch-model'], { GATEWAY_MAX_BATCH_WAIT_MS: '0' });
-    expect(overridden.models[0]).toMatchObject({ latencySloMs: 250, maxBatchWaitMs: 0 });
+    const overridden = await configFrom(['--model', CENSUS_MODEL_DIR, '--latency-slo-ms', '250', '--latency-slo-max-cost', '0.5', '--watch-model'], { GATEWAY_MAX_BATCH_WAIT_MS: '0' });
+    expect(overridden.models[0]).toMatchObject({ latencySloMs: 250, latencySloMaxCost: 0.5, maxBatchWaitMs: 0 });
     expect(overridden.watchModel).toBe(true);
   });
 
@@ -61,8 +61,9 @@ describe('config', () => {
   });
 
   it('rejects out-of-range values from the environment', async () => {
-    const error = await configError([], { PORT: '70000', GATEWAY_WORKERS: '0' });
-    expect(error.issues.map((i) => i.field).sort()).toEqual(['port (--port / PORT)', 'workers (--workers / GATEWAY_WORKERS)']);
+    const error = await configError([], { PORT: '70000', GATEWAY_WORKERS: '0', GATEWAY_LATENCY_SLO_MAX_COST: '1.5' });
+    expect(error.issues.map((i) => i.field).sort()).toEqual(['latencySloMaxCost (--latency-slo-max-cost / GATEWAY_LATENCY_SLO_MAX_COST)', 'port (--port / PORT)', 'workers (--workers / GATEWAY_WORKERS)']);
+    expect(error.issues.find((i) => i.field.startsWith('latencySloMaxCost'))!.reason).toMatch(/<= ?1|at most 1|too big/i);
   });
 
   it('rejects a request limit the queue could never admit', async () => {

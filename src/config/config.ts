@@ -253,16 +253,20 @@ export async function loadConfig(values: Record<string, unknown>): Promise<Gatew
 
 /** Text for `--help`. */
 export function helpText(): string {
+  const options = Object.values(OPTIONS);
+  // Columns as wide as the longest flag and variable, so every line lines up.
+  const flagWidth = Math.max(...options.map((o) => o.flag.length), 'prepare-only'.length);
+  const envWidth = Math.max(...options.map((o) => o.env.length));
   const lines = [
     'Usage: npm start -- [options]',
     '',
-    '  --help                 this text',
-    '  --prepare-only         create the virtualenv and train a missing artifact, then exit',
+    `  --${'help'.padEnd(flagWidth)} this text`,
+    `  --${'prepare-only'.padEnd(flagWidth)} create the virtualenv and train a missing artifact, then exit`,
     '',
     'Options (flag, environment variable):',
   ];
-  for (const option of Object.values(OPTIONS)) {
-    lines.push(`  --${option.flag.padEnd(20)} ${option.env.padEnd(28)} ${option.help}`);
+  for (const option of options) {
+    lines.push(`  --${option.flag.padEnd(flagWidth)} ${option.env.padEnd(envWidth)} ${option.help}`);
   }
   return lines.join('\n');
 }

@@ -80,6 +80,14 @@ describe('config: Kafka options', () => {
     expect((await issuesOf(['--forward-to-kafka', '--kafka-brokers', 'k:1', '--kafka-reply-topic', 'predict-requests'])).map((i) => i.field.split(' ')[0])).toEqual(['kafkaReplyTopic']);
   });
 
+  it('lines up --help in columns however long a flag or variable is', () => {
+    const options = helpText().split('\n').filter((line) => line.startsWith('  --'));
+    expect(options.some((line) => line.includes('--latency-slo-max-cost'))).toBe(true);
+    // Each line: the flag, then the variable (or the text) at one column for all.
+    const columns = new Set(options.map((line) => /^ {2}--\S+ +/.exec(line)![0].length));
+    expect(columns.size).toBe(1);
+  });
+
   it('lists the Kafka options in --help', () => {
     expect(helpText()).toContain('--kafka-brokers');
     expect(helpText()).toContain('--exactly-once');

@@ -224,5 +224,5 @@ function feasibilityNote(feasible: boolean | null | undefined): string {
   if (feasible === undefined || feasible === null) return '';
   return feasible
     ? ' The gateway judged its objective feasible at the end of the run.'
-    : ' The gateway judged its objective **infeasible** at the end of the run (on this machine then, a one-row batch took over half of it, or the batches that fit there would have served under half of what full ones do), so it batched for throughput: no admission can hold accepted rows to an objective the model cannot meet, and the p99 target cannot be met in such a run.';
+    : ' The gateway judged its objective **infeasible** at the end of the run (on this machine then, a one-row batch took over half of it, or the batches that fit there would have served less than 1 − `latencySloMaxCost` of what full ones do, 90 % by default), so it batched for throughput: no admission can hold accepted rows to an objective the model cannot meet, and the p99 target cannot be met in such a run.';
 }

@@ -18,7 +18,8 @@
  * to 0.5): what closed loops lose, against how late open-loop overload is
  * answered.
  * Run: `npm run bench:sims`. The table is in bench/RESULTS.md ("Issue 14:
- * the band where closed loops and open-loop latency cannot both hold").
+ * the objective enforced only while it costs at most a tenth of the
+ * throughput").
  */
 import { afterAll, afterEach, beforeEach, describe, it, vi } from 'vitest';
 import { batchBudgetMs } from '../../src/engine/batch-cap.js';

@@ -92,7 +92,9 @@ export class ObjectiveFeasibility {
   /** While infeasible: since when the line has read feasible again (see {@link RECOVER_AFTER_MS}). */
   #recoveringSince: number | undefined;
   /** The settings the state was last judged under: a change is judged afresh, without hysteresis. */
-  #judgedUnder: string | undefined;
+  #judgedSloMs: number | undefined;
+  #judgedMaxBatchRows: number | undefined;
+  #judgedMaxCost: number | undefined;
 
   /** `undefined` without an objective or while the cost model warms up. */
   get current(): boolean | undefined {
@@ -111,7 +113,6 @@ export class ObjectiveFeasibility {
    */
   update(fit: CostFit | undefined, latencySloMs: number | undefined, maxBatchRows: number, now: number, maxCost = DEFAULT_LATENCY_SLO_MAX_COST): FeasibilityChange | undefined {
     const previous = this.#feasible;
-    const settings = `${latencySloMs}/${maxBatchRows}/${maxCost}`;
     if (fit === undefined || latencySloMs === undefined) {
       this.#feasible = undefined;
       this.#recoveringSince = undefined;
@@ -126,8 +127,11 @@ export class ObjectiveFeasibility {
     const efficiency = objectiveEfficiency(fit, budgetMs, maxBatchRows);
     // Hysteresis keeps a hovering cost from flapping; a setting changed by
     // the user (PATCH /admin/config) is judged at once by its own limits.
-    const recovering = previous === false && settings === this.#judgedUnder;
-    this.#judgedUnder = settings;
+    const sameSettings = latencySloMs === this.#judgedSloMs && maxBatchRows === this.#judgedMaxBatchRows && maxCost === this.#judgedMaxCost;
+    this.#judgedSloMs = latencySloMs;
+    this.#judgedMaxBatchRows = maxBatchRows;
+    this.#judgedMaxCost = maxCost;
+    const recovering = previous === false && sameSettings;
     const oneRowFits = oneRowMs <= (recovering ? RECOVER_BELOW : 1) * budgetMs;
     const leastEfficiency = 1 - maxCost;
     const efficient = efficiency >= (recovering ? Math.min(1, leastEfficiency + RECOVER_MARGIN) : leastEfficiency);

@@ -3,7 +3,6 @@ import { MetricFamilies } from '../../../src/metrics/metric-families.js';
 import { FAKE_TIMERS } from '../../helpers/flush.js';
 import { closedLoop, line, Simulation, warmUp, type BatchCost } from '../../helpers/simulation.js';
 
-
 /** Batches counted past half the objective, by reason, after `clients` closed-loop clients for 5 simulated seconds. */
 async function overBudget(cost: BatchCost, latencySloMs: number | undefined, clients = 64, latencySloMaxCost?: number): Promise<Record<string, number>> {
   const families = new MetricFamilies();

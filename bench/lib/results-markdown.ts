@@ -3,7 +3,7 @@ import { markdownTable } from './markdown-section.js';
 import type { RunResult } from './run-result.js';
 import { checkTargets } from './targets.js';
 import { gatewaySideText, type GatewaySideLatency } from '../scenarios/overload.js';
-import type { RobustnessResult } from '../scenarios/objective-robustness.js';
+import { goodputRatioOf, type RobustnessResult } from '../scenarios/objective-robustness.js';
 
 const f = (v: number, digits = 0): string => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const settingsOf = (s: Readonly<Record<string, unknown>>): string =>
@@ -172,14 +172,11 @@ function batching(run: RunResult, onnx = false): string | undefined {
 /** The busy-machine, slow-model and batched-clients scenarios: their own section of RESULTS.md, so they can be rerun alone. */
 export function robustnessMarkdown(run: RunResult): string | undefined {
   if (!run.robustness?.length) return undefined;
-  // Runs come in pairs, the gateway with the objective first: one pair a round.
   const rows = run.robustness.flatMap((r) =>
-    r.runs.map((x, i) => [r.scenario, Math.floor(i / 2) + 1, x.objective ? `${run.objectiveMs} ms` : 'none', f(x.okPerSec), x.non2xx, x.latencyMs.p50, x.latencyMs.p99, x.meanBatchRows === null ? '' : f(x.meanBatchRows, 1)]),
+    r.runs.map((x) => [r.scenario, x.round, x.half, x.gateway, x.objective ? `${run.objectiveMs} ms` : 'none', f(x.okPerSec), x.non2xx, x.latencyMs.p50, x.latencyMs.p99, x.meanBatchRows === null ? '' : f(x.meanBatchRows, 1)]),
   );
   const perRound = (r: RobustnessResult): string =>
-    r.runs
-      .flatMap((x, i) => (i % 2 === 0 && r.runs[i + 1] ? [(x.okPerSec / Math.max(1e-9, r.runs[i + 1]!.okPerSec)).toFixed(2)] : []))
-      .join(', ');
+    [...new Set(r.runs.map((x) => x.round))].map((round) => goodputRatioOf(r.runs.filter((x) => x.round === round)).toFixed(2)).join(', ');
   const ratios = run.robustness.map(
     (r) => `- **${r.scenario}** (${r.description}): goodput with the objective / without = **${r.goodputRatio.toFixed(2)}** (rounds: ${perRound(r)}), ${(r.refusedShare * 100).toFixed(1)} % of requests refused`,
   );
@@ -189,11 +186,11 @@ export function robustnessMarkdown(run: RunResult): string | undefined {
     '',
     `${run.machine.cpus} cores (${run.machine.cpuModel}); ${load}. Target (issue 14): ratio ≥ 0.9 in each.`,
     '',
-    `### Closed loop (${run.settings.connections as number} connections to each of two gateways, with and without the objective, freshly started and run side by side at the same time; single rows, batched-clients 32-row requests)`,
+    `### Closed loop (${run.settings.connections as number} connections to each of two gateways, A and B, freshly started and run side by side at the same time: A with the objective and B without for the first half of each round, then swapped with \`PATCH /admin/config\`; single rows, batched-clients 32-row requests)`,
     '',
     ...ratios,
     '',
-    markdownTable(['scenario', 'round', 'objective', '2xx req/s', 'refused', 'p50 ms', 'p99 ms', 'rows/batch'], rows),
+    markdownTable(['scenario', 'round', 'half', 'gateway', 'objective', '2xx req/s', 'refused', 'p50 ms', 'p99 ms', 'rows/batch'], rows),
   ].join('\n');
 }
 

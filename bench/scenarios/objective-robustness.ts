@@ -1,19 +1,28 @@
 /**
- * Scenarios "busy-machine" and "slow-model": does the latency objective ever
- * cost goodput? Each measures the gateway with its objective against the same
- * gateway with none (`--latency-slo-ms 3600000`), closed loop (64 connections
- * of single rows to each), every gateway freshly started and measured from its
- * first request (the cold start is where the cost model used to learn the
- * wrong thing). The two gateways run at the same time, side by side, so that
- * whatever else the machine does (it may be busy, and drift by 2× between
- * runs) it does to both alike; several such rounds (four by default), and the
- * ratio is of the summed answers. Which of the two gets more of the shared
- * cores in a round is chance: a run of two rounds whose gateways batched
- * alike and refused nothing read 0.88, so two were too few for a ratio held
- * to 0.9 on every run.
+ * Scenarios "busy-machine", "slow-model" and "batched-clients": does the
+ * latency objective ever cost goodput? Each measures the gateway with its
+ * objective against the same gateway with none (`--latency-slo-ms 3600000`),
+ * closed loop (64 connections to each), from the gateways' first request
+ * (the cold start is where the cost model used to learn the wrong thing).
+ *
+ * Two gateways, A and B, run side by side at the same time, so that whatever
+ * else the machine does (it may be busy, and drift by 2× between runs) it
+ * does to both alike. A starts with the objective and B without; halfway
+ * through the round the two swap (`PATCH /admin/config`), so each process
+ * serves half of the round each way. The swap is what makes one round worth
+ * reading: a freshly started process is faster or slower than its twin by
+ * chance, by as much as 20 % for its whole life (the same CPU seconds bought
+ * 201 and 225 answers a second in one half and 261 and 285 in the other, the
+ * faster process in both halves the same one, with and without the
+ * objective), and without the swap that chance was the ratio (single rounds
+ * read 0.67–1.46). Several rounds (four by default); the ratio is of the
+ * summed answers.
  *
  * - busy-machine: the census model with two CPU-burning processes per core,
- *   started before the gateways and running through every round.
+ *   started before the gateways and running through every round, each in a
+ *   session of its own as another program would be (with autogroup, hogs in
+ *   the bench's own session competed with the load generator, and each
+ *   gateway still got two thirds of a core).
  * - slow-model: the test model whose every batch costs 150 ms (plus 0.1 ms a
  *   row) against its own objective of 100 ms.
  * - batched-clients: the test model whose every batch costs 20 ms plus
@@ -32,10 +41,11 @@ import type { Row } from '../../src/model/row-schema.js';
 import { startCpuHogs } from '../../test/helpers/cpu-hogs.js';
 import { closedLoop, type ClosedLoopResult } from '../lib/closed-loop.js';
 import { batchesBetween, batchTotals } from '../lib/gateway-metrics.js';
-import { startGateway } from '../lib/gateway-process.js';
+import { startGateway, type GatewayProcess } from '../lib/gateway-process.js';
 
 export interface RobustnessSettings {
   readonly connections: number;
+  /** Of a round: each half, one way and then swapped, lasts half of it. */
   readonly durationS: number;
   /** Rounds, each with freshly started gateways; the ratio is of the sums. */
   readonly rounds: number;
@@ -44,6 +54,10 @@ export interface RobustnessSettings {
 }
 
 export interface RobustnessRun extends ClosedLoopResult {
+  readonly round: number;
+  /** 1: from the cold start, A with the objective and B without; 2: after the swap, B with it. */
+  readonly half: 1 | 2;
+  readonly gateway: 'A' | 'B';
   readonly objective: boolean;
   readonly meanBatchRows: number | null;
 }
@@ -59,49 +73,76 @@ export interface RobustnessResult {
 }
 
 const NO_OBJECTIVE_MS = 3_600_000;
+// The swap halfway through a round is a PATCH /admin/config, which needs the admin API on.
+const ADMIN_TOKEN = 'bench-objective-robustness';
 const SLOW_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'slow');
 const AMORTISING_MODEL_DIR = path.join(ROOT, 'test', 'fixtures', 'models', 'amortising');
 const CENSUS_PYTHON = path.join(ROOT, 'models', 'census-income', '.venv', 'bin', 'python');
 
-async function measurePair(settings: RobustnessSettings, bodies: readonly Buffer[], extraArgs: readonly string[]): Promise<RobustnessRun[]> {
-  const start = (objective: boolean) => startGateway({ latencySloMs: objective ? settings.objectiveMs : NO_OBJECTIVE_MS, extraArgs, readyTimeoutMs: 180_000 });
-  const gateways = await Promise.all([start(true), start(false)]);
+async function setObjective(gateway: GatewayProcess, latencySloMs: number): Promise<void> {
+  const response = await fetch(`${gateway.url}/admin/config`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ latencySloMs }),
+  });
+  if (!response.ok) throw new Error(`PATCH /admin/config {latencySloMs: ${latencySloMs}} answered ${response.status}: ${await response.text()}`);
+}
+
+async function measureHalf(settings: RobustnessSettings, bodies: readonly Buffer[], gateways: readonly GatewayProcess[], round: number, half: 1 | 2): Promise<RobustnessRun[]> {
+  const durationS = Math.max(1, Math.round(settings.durationS / 2));
+  return Promise.all(
+    gateways.map(async (gateway, i) => {
+      // A fresh gateway has no batch series yet: that is zero batches.
+      const before = (await batchTotals(gateway.url)) ?? { count: 0, rows: 0 };
+      const result = await closedLoop({ url: gateway.url, path: '/predict', bodies, connections: settings.connections, durationS });
+      const batches = batchesBetween(before, await batchTotals(gateway.url));
+      return { ...result, round, half, gateway: i === 0 ? 'A' : 'B', objective: (i === 0) === (half === 1), meanBatchRows: batches?.meanRows ?? null };
+    }),
+  );
+}
+
+async function measureRound(settings: RobustnessSettings, round: number, bodies: readonly Buffer[], extraArgs: readonly string[]): Promise<RobustnessRun[]> {
+  const start = (objective: boolean) =>
+    startGateway({ latencySloMs: objective ? settings.objectiveMs : NO_OBJECTIVE_MS, extraArgs: [...extraArgs, '--admin-token', ADMIN_TOKEN], readyTimeoutMs: 180_000 });
+  const [a, b] = await Promise.all([start(true), start(false)]);
   try {
-    return await Promise.all(
-      gateways.map(async (gateway, i) => {
-        // A fresh gateway has no batch series yet: that is zero batches.
-        const before = (await batchTotals(gateway.url)) ?? { count: 0, rows: 0 };
-        const result = await closedLoop({ url: gateway.url, path: '/predict', bodies, connections: settings.connections, durationS: settings.durationS });
-        const batches = batchesBetween(before, await batchTotals(gateway.url));
-        return { ...result, objective: i === 0, meanBatchRows: batches?.meanRows ?? null };
-      }),
-    );
+    const first = await measureHalf(settings, bodies, [a, b], round, 1);
+    await Promise.all([setObjective(a, NO_OBJECTIVE_MS), setObjective(b, settings.objectiveMs)]);
+    return [...first, ...(await measureHalf(settings, bodies, [a, b], round, 2))];
   } finally {
-    await Promise.all(gateways.map((g) => g.stop()));
+    await Promise.all([a.stop(), b.stop()]);
   }
+}
+
+/** Answers per second with the objective over without, of the runs given. */
+export function goodputRatioOf(runs: readonly RobustnessRun[]): number {
+  const sum = (objective: boolean) => runs.filter((r) => r.objective === objective).reduce((a, r) => a + r.okPerSec, 0);
+  return sum(true) / Math.max(1e-9, sum(false));
 }
 
 async function compare(scenario: RobustnessResult['scenario'], description: string, settings: RobustnessSettings, bodies: readonly Buffer[], extraArgs: readonly string[] = []): Promise<RobustnessResult> {
   const runs: RobustnessRun[] = [];
-  for (let round = 0; round < settings.rounds; round++) {
-    for (const run of await measurePair(settings, bodies, extraArgs)) {
-      process.stderr.write(`${scenario} ${run.objective ? 'objective' : 'none     '}: ${run.okPerSec.toFixed(0)} answers/s, ${run.non2xx} refused, p99 ${run.latencyMs.p99} ms${run.meanBatchRows === null ? '' : `, ${run.meanBatchRows} rows/batch`}\n`);
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const run of await measureRound(settings, round, bodies, extraArgs)) {
+      process.stderr.write(
+        `${scenario} round ${round} half ${run.half} ${run.gateway} ${run.objective ? 'objective' : 'none     '}: ${run.okPerSec.toFixed(0)} answers/s, ${run.non2xx} refused, p99 ${run.latencyMs.p99} ms${run.meanBatchRows === null ? '' : `, ${run.meanBatchRows} rows/batch`}\n`,
+      );
       runs.push(run);
     }
   }
-  const sum = (objective: boolean, read: (r: RobustnessRun) => number) => runs.filter((r) => r.objective === objective).reduce((a, r) => a + read(r), 0);
-  const goodputRatio = sum(true, (r) => r.okPerSec) / Math.max(1e-9, sum(false, (r) => r.okPerSec));
-  const refusedShare = sum(true, (r) => r.non2xx) / Math.max(1, sum(true, (r) => r.requests));
+  const withObjective = runs.filter((r) => r.objective);
+  const goodputRatio = goodputRatioOf(runs);
+  const refusedShare = withObjective.reduce((a, r) => a + r.non2xx, 0) / Math.max(1, withObjective.reduce((a, r) => a + r.requests, 0));
   process.stderr.write(`${scenario}: goodput with / without the objective ${goodputRatio.toFixed(2)}, ${(refusedShare * 100).toFixed(1)} % refused\n`);
   return { scenario, description, runs, goodputRatio: Math.round(goodputRatio * 1000) / 1000, refusedShare: Math.round(refusedShare * 10_000) / 10_000 };
 }
 
 export async function runBusyMachine(settings: RobustnessSettings, rows: readonly Row[]): Promise<RobustnessResult> {
   const count = 2 * os.cpus().length;
-  const hogs = startCpuHogs(count, 30 * 60_000);
+  const hogs = startCpuHogs(count, 30 * 60_000, { ownSession: true });
   try {
     const bodies = rows.map((row) => Buffer.from(JSON.stringify(row)));
-    return await compare('busy-machine', `census-income, ${count} CPU hogs (2 per core) started before the gateways`, settings, bodies);
+    return await compare('busy-machine', `census-income, ${count} CPU hogs (2 per core, each in a session of its own) started before the gateways`, settings, bodies);
   } finally {
     await hogs.stop();
   }

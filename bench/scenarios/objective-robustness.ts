@@ -131,10 +131,11 @@ async function compare(scenario: RobustnessResult['scenario'], description: stri
     }
   }
   const withObjective = runs.filter((r) => r.objective);
-  const goodputRatio = goodputRatioOf(runs);
-  const refusedShare = withObjective.reduce((a, r) => a + r.non2xx, 0) / Math.max(1, withObjective.reduce((a, r) => a + r.requests, 0));
+  // Rounded once, so that this line and the targets read the same figure.
+  const goodputRatio = Math.round(goodputRatioOf(runs) * 1000) / 1000;
+  const refusedShare = Math.round((withObjective.reduce((a, r) => a + r.non2xx, 0) / Math.max(1, withObjective.reduce((a, r) => a + r.requests, 0))) * 10_000) / 10_000;
   process.stderr.write(`${scenario}: goodput with / without the objective ${goodputRatio.toFixed(2)}, ${(refusedShare * 100).toFixed(1)} % refused\n`);
-  return { scenario, description, runs, goodputRatio: Math.round(goodputRatio * 1000) / 1000, refusedShare: Math.round(refusedShare * 10_000) / 10_000 };
+  return { scenario, description, runs, goodputRatio, refusedShare };
 }
 
 export async function runBusyMachine(settings: RobustnessSettings, rows: readonly Row[]): Promise<RobustnessResult> {

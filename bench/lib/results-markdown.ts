@@ -3,6 +3,7 @@ import { markdownTable } from './markdown-section.js';
 import type { RunResult } from './run-result.js';
 import { checkTargets } from './targets.js';
 import { gatewaySideText, type GatewaySideLatency } from '../scenarios/overload.js';
+import { coresText } from '../scenarios/overload-batched.js';
 import { goodputRatioOf, type RobustnessResult } from '../scenarios/objective-robustness.js';
 
 const f = (v: number, digits = 0): string => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -136,6 +137,10 @@ function overloadBatched(run: RunResult): string | undefined {
     markdownTable(['load', '2xx req/s', 'rows/s', 'of the closed loop', 'p50 ms', 'p99 ms', 'refused', 'refusal p50 / p99 ms'], rows),
     '',
     `Client send lag p99 ${f(open.sendLagMs.p99, 2)} ms; client CPU ${open.clientCpuPercent} % of a core.` + feasibilityNote(o.objectiveFeasible) + gatewaySideNote(o.gatewaySide, run.objectiveMs),
+    // Absent from runs before the measure was added.
+    ...(o.cores === undefined
+      ? []
+      : ['', `The shared cores: ${coresText(o.cores, k, peak.okPerSec, open.okPerSec)}. On shared cores what the open loop's client takes comes out of the workers' share.`]),
   ].join('\n');
 }
 

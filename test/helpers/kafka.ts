@@ -18,8 +18,18 @@ export function testTopics(label: string): { input: string; output: string; dlq:
   return { input: `${id}.in`, output: `${id}.out`, dlq: `${id}.dlq`, group: `${id}.gateway` };
 }
 
+/**
+ * Options every test client passes. The client's own connect timeout (5 s)
+ * counts from the moment it opens the socket to the moment this process
+ * handles the connection: a test process that a busy machine (the suite run
+ * beside a CPU hog per core) stalls for longer, in a GC pause for one, saw
+ * its connections to a healthy broker "time out", not retried. The tests
+ * bound their own waits, so the clients may wait longer.
+ */
+export const TEST_CLIENT_OPTIONS = { connectTimeout: 30_000 } as const;
+
 export async function createTopics(topics: readonly string[], partitions = 4): Promise<void> {
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [kafkaBrokers()] });
+  const admin = new Admin({ ...TEST_CLIENT_OPTIONS, clientId: 'test-admin', bootstrapBrokers: [kafkaBrokers()] });
   try {
     await admin.createTopics({ topics: [...topics], partitions, replicas: 1 });
   } finally {
@@ -39,7 +49,7 @@ export function rowRecord(topic: string, id: string, row: Row | string, headers:
 
 /** Produces records in order (one producer, sequential sends of `chunk` records). */
 export async function produce(records: readonly MessageToProduce<Buffer, Buffer, Buffer, Buffer>[], chunk = 500): Promise<void> {
-  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'test-producer', bootstrapBrokers: [kafkaBrokers()], idempotent: true, autocreateTopics: true });
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...TEST_CLIENT_OPTIONS, clientId: 'test-producer', bootstrapBrokers: [kafkaBrokers()], idempotent: true, autocreateTopics: true });
   try {
     for (let i = 0; i < records.length; i += chunk) await producer.send({ messages: records.slice(i, i + chunk) });
   } finally {
@@ -56,6 +66,7 @@ export class TopicReader {
 
   constructor(readonly topic: string, options: { readCommitted?: boolean } = {}) {
     this.#consumer = new Consumer({
+      ...TEST_CLIENT_OPTIONS,
       clientId: 'test-reader',
       groupId: `reader-${randomUUID()}`,
       bootstrapBrokers: [kafkaBrokers()],
@@ -70,6 +81,8 @@ export class TopicReader {
       });
       stream.on('error', () => {});
     });
+    // waitFor awaits it and throws what failed; until then a failure is not an unhandled rejection.
+    this.#ready.catch(() => {});
   }
 
   /** Resolves once `count` records arrived; rejects with what arrived if the deadline passes first. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, stopBroker } from '../../scripts/broker-control.js';
 import type { Result } from '../../src/model/row-schema.js';
 import { readAdult } from '../helpers/adult.js';
-import { createTopics, kafkaBrokers, testTopics, until } from '../helpers/kafka.js';
+import { createTopics, kafkaBrokers, TEST_CLIENT_OPTIONS, testTopics, until } from '../helpers/kafka.js';
 import { CENSUS_MODEL_DIR, CENSUS_PYTHON } from '../helpers/paths.js';
 import { TEST_BROKER_DIR } from '../helpers/kafka-setup.js';
 import { referencePredictions } from '../helpers/reference.js';
@@ -158,7 +158,7 @@ describe('scale-out: forwarding front ends over a Kafka consumer group of worker
     expectAnswersEqual(after, reference);
 
     // Its generated reply topic goes with it.
-    const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [kafkaBrokers()] });
+    const admin = new Admin({ ...TEST_CLIENT_OPTIONS, clientId: 'test-admin', bootstrapBrokers: [kafkaBrokers()] });
     try {
       const secondTopic = second.child.lines.find((line) => typeof line.replyTopic === 'string')?.replyTopic as string;
       expect(await admin.listTopics()).not.toContain(secondTopic);

@@ -53,8 +53,8 @@ export class TreeUsage {
     this.#peakRssMiB = Math.max(this.#peakRssMiB, rss);
   }
 
-  /** Stops sampling: CPU seconds used in the window, the cores that is on average, and the peak RSS. */
-  stop(): { cpuSeconds: number; cores: number; peakRssMiB: number; processes: number; rootCpuSeconds: number } {
+  /** Stops sampling: CPU seconds used in the window, the cores that is on average (the top process's and the rest's too), and the peak RSS. */
+  stop(): { cpuSeconds: number; cores: number; peakRssMiB: number; processes: number; rootCpuSeconds: number; rootCores: number; childCores: number } {
     this.#sample();
     clearInterval(this.#timer);
     const seconds = (performance.now() - this.#startedAt) / 1000;
@@ -62,7 +62,15 @@ export class TreeUsage {
     for (const [p, last] of this.#last) cpu += last - (this.#start.get(p) ?? 0);
     const root = (this.#last.get(this.#pid) ?? 0) - (this.#start.get(this.#pid) ?? 0);
     // rootCpuSeconds: the top process alone (the gateway's Node process, Jet's JVM); the rest is Python.
-    return { cpuSeconds: round2(cpu), cores: round2(cpu / seconds), peakRssMiB: Math.round(this.#peakRssMiB), processes: this.#last.size, rootCpuSeconds: round2(root) };
+    return {
+      cpuSeconds: round2(cpu),
+      cores: round2(cpu / seconds),
+      peakRssMiB: Math.round(this.#peakRssMiB),
+      processes: this.#last.size,
+      rootCpuSeconds: round2(root),
+      rootCores: round2(root / seconds),
+      childCores: round2((cpu - root) / seconds),
+    };
   }
 }
 

@@ -9,14 +9,13 @@
  * else the machine does (it may be busy, and drift by 2× between runs) it
  * does to both alike. A starts with the objective and B without; halfway
  * through the round the two swap (`PATCH /admin/config`), so each process
- * serves half of the round each way. The swap is what makes one round worth
- * reading: a freshly started process is faster or slower than its twin by
- * chance, by as much as 20 % for its whole life (the same CPU seconds bought
- * 201 and 225 answers a second in one half and 261 and 285 in the other, the
- * faster process in both halves the same one, with and without the
- * objective), and without the swap that chance was the ratio (single rounds
- * read 0.67–1.46). Several rounds (four by default); the ratio is of the
- * summed answers.
+ * serves half of the round each way and a process that is faster than its
+ * twin by chance (in one trial the same process was 10–20 % faster in both
+ * halves, in 3 rounds of 4) counts on both sides of the ratio. Single rounds
+ * read 0.67–1.46 without the swap and 0.91–1.11 with it (bench/RESULTS.md,
+ * "the busy machine measured so that one round can be read", which also says
+ * what that does not separate). Several rounds (four by default); the ratio
+ * is of the summed answers.
  *
  * - busy-machine: the census model with two CPU-burning processes per core,
  *   started before the gateways and running through every round, each in a

@@ -39,7 +39,10 @@ export interface PhaseCores {
   readonly gateway: number;
   /** Its Python workers. */
   readonly workers: number;
-  /** The load generator, which shares the cores with them. */
+  /**
+   * The load generator, which shares the cores with them. The open loop's
+   * is over its warm-up too, sent at the same rate as the measured seconds.
+   */
   readonly client: number;
 }
 
@@ -67,12 +70,9 @@ export interface OverloadBatchedResult {
 /** Starts measuring the gateway's process tree; the function returned stops and reports, with the client's share. */
 function measureCores(pid: number): (clientCpuPercent: number) => PhaseCores {
   const usage = new TreeUsage(pid);
-  const started = performance.now();
   return (clientCpuPercent) => {
     const used = usage.stop();
-    const seconds = Math.max(1e-9, (performance.now() - started) / 1000);
-    const round2 = (v: number) => Math.round(v * 100) / 100;
-    return { gateway: round2(used.rootCpuSeconds / seconds), workers: round2((used.cpuSeconds - used.rootCpuSeconds) / seconds), client: round2(clientCpuPercent / 100) };
+    return { gateway: used.rootCores, workers: used.childCores, client: Math.round(clientCpuPercent) / 100 };
   };
 }
 

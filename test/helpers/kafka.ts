@@ -20,11 +20,12 @@ export function testTopics(label: string): { input: string; output: string; dlq:
 
 /**
  * Options every test client passes. The client's own connect timeout (5 s)
- * counts from the moment it opens the socket to the moment this process
- * handles the connection: a test process that a busy machine (the suite run
- * beside a CPU hog per core) stalls for longer, in a GC pause for one, saw
- * its connections to a healthy broker "time out", not retried. The tests
- * bound their own waits, so the clients may wait longer.
+ * is a timer that runs until this process handles the socket's connect
+ * event, and its expiry is not retried: in the suite run beside a CPU hog per
+ * core, three clients of one test "timed out" at the same moment against
+ * the broker that had just served the tests before it (a connect on loopback
+ * completes in the kernel, so most likely this process had not run for that
+ * long). The tests bound their own waits, so the clients may wait longer.
  */
 export const TEST_CLIENT_OPTIONS = { connectTimeout: 30_000 } as const;
 
